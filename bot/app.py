@@ -1,0 +1,97 @@
+"""Setlist.handle: every event goes through dedupe → lock → error guard → a handler."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import weakref
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from bot import messages
+from bot.catalog.index import Catalog
+from bot.commands import Command, parse_command, parse_line
+from bot.errors import SetlistError
+from bot.events import (
+    CommandIssued, Event, Member, MessagePosted, MessagesLinked, ReactionAdded, ReactionRemoved,
+    VoteCast,
+)
+from bot.handlers import HANDLERS, SLOW
+from bot.handlers import voting
+from bot.planner.base import Planner
+from bot.replies import Problem, Reply
+from bot.store.base import Store
+
+log = logging.getLogger("setlist")
+
+
+@dataclass(frozen=True, slots=True)
+class Context:
+    """What a handler knows about the event it answers."""
+
+    key: str
+    member: Member
+
+
+class Setlist:
+    """The core. It returns replies and never calls a platform."""
+
+    def __init__(self, store: Store, planner: Planner, catalog: Catalog,
+                 prefix: str = "/") -> None:
+        self.store = store
+        self.planner = planner
+        self.catalog = catalog
+        self.prefix = prefix
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
+            weakref.WeakValueDictionary())
+
+    async def handle(self, event: Event) -> AsyncIterator[Reply]:
+        try:
+            if not await self.store.first_sighting(event.event_id):
+                return  # a platform delivered the same event twice
+            async for reply in self._route(event):
+                yield reply
+        except SetlistError as exc:
+            yield Problem(str(exc))
+        except Exception:
+            log.exception("unexpected error handling %s", type(event).__name__)
+            yield Problem(messages.unexpected())
+
+    async def reply_all(self, event: Event) -> list[Reply]:
+        return [r async for r in self.handle(event)]
+
+    async def _route(self, event: Event) -> AsyncIterator[Reply]:
+        key = str(event.key)
+        if isinstance(event, MessagesLinked):
+            await self.store.link_messages(key, list(event.track_messages))
+            return
+        ctx = Context(key, event.member)
+        if isinstance(event, VoteCast):
+            async for r in voting.vote_positions(self, ctx, (event.position,), event.direction):
+                yield r
+        elif isinstance(event, ReactionAdded | ReactionRemoved):
+            async for r in voting.reaction(self, ctx, event):
+                yield r
+        else:
+            command = (parse_line(event.text, self.prefix) if isinstance(event, MessagePosted)
+                       else parse_command(event.name, event.args))
+            async for r in self._command(ctx, command):
+                yield r
+
+    async def _command(self, ctx: Context, command: Command) -> AsyncIterator[Reply]:
+        handler = HANDLERS[command.name]
+        if command.name not in SLOW:
+            async for r in handler(self, ctx, command):
+                yield r
+            return
+        # Rounds in one channel run one at a time; votes don't wait for them (the store
+        # applies each atomically and a round re-checks the state it lands on).
+        lock = self._locks.get(ctx.key)
+        if lock is None:
+            lock = self._locks[ctx.key] = asyncio.Lock()
+        async with lock:
+            async for r in handler(self, ctx, command):
+                yield r
+
+
+__all__ = ["CommandIssued", "Context", "Setlist"]
