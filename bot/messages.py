@@ -98,7 +98,8 @@ def round_notes(added: int, target: int, size: int) -> list[str]:
         notes.append(f"Only {size} of {target} tracks: nothing else in the catalog fits the "
                      "requests and rules. Try a broader request or /unban.")
     elif added == 0:
-        notes.append("Nothing new was needed: the list is full. Drop tracks to make room.")
+        notes.append("The list is full, so nothing new was added: drop tracks to make room, "
+                     "or /more to grow it. Your words shape the next tracks.")
     return notes
 
 

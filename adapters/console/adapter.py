@@ -46,8 +46,6 @@ class Console:
             line = line.rstrip("\n")
             if line.strip().lower() in QUIT:
                 return 0
-            if not line.strip() and not self.interactive:
-                continue
             member, said = self.member_for(line)
             await self.say(member, said)
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import csv
+import re
 from collections import defaultdict
+from dataclasses import dataclass, replace
 from collections.abc import Iterable
 from importlib import resources
 
@@ -12,13 +14,35 @@ from rapidfuzz import fuzz, process
 from bot import rules
 from bot.catalog.model import CatalogTrack
 
+VERSION = re.compile(r"\b(remix|mix|live|ao vivo|en vivo|karaoke|cover|sped up|slowed|edit|"
+                     r"remaster(ed)?|version|instrumental|acoustic)\b", re.IGNORECASE)
 TITLE_FLOOR = 88  # a fuzzy title match below this is a different song
 ARTIST_FLOOR = 85
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What the planner tests on every track, normalised once when the catalog is built."""
+
+    key: str
+    artist_keys: frozenset[str]
+    lead: str  # the first artist's key
+    genres: frozenset[str]
+    moods: frozenset[str]
+    tags: frozenset[str]
+    version: bool  # a live/remix/remaster... title, not the original recording
+
+    @classmethod
+    def of(cls, t: CatalogTrack) -> Facts:
+        keys = [rules.artist_key(a) for a in t.artists]
+        return cls(t.key, frozenset(keys), keys[0] if keys else "", frozenset(t.genres),
+                   frozenset(t.moods), frozenset(t.tags), bool(VERSION.search(t.title)))
 
 
 class Catalog:
     def __init__(self, tracks: Iterable[CatalogTrack]) -> None:
         self.tracks: list[CatalogTrack] = []
+        self.facts: list[Facts] = []
         self._by_key: dict[str, int] = {}
         self.by_artist: dict[str, list[int]] = defaultdict(list)
         self.by_tag: dict[str, list[int]] = defaultdict(list)
@@ -31,14 +55,21 @@ class Catalog:
 
     def add(self, track: CatalogTrack) -> None:
         """Add a track; a second copy of a song fills what the first lacked (uri, tempo)."""
-        existing = self._by_key.get(track.key)
+        facts = Facts.of(track)
+        existing = self._by_key.get(facts.key)
         if existing is not None:
-            old = self.tracks[existing]
-            self.tracks[existing] = _merge(old, track)
+            old = self.facts[existing]
+            merged = _merge(self.tracks[existing], track)
+            self.tracks[existing] = merged
+            self.facts[existing] = Facts.of(merged)
+            for tag in {*merged.genres, *merged.moods, *merged.tags} - (
+                    old.genres | old.moods | old.tags):
+                self.by_tag[tag].append(existing)
             return
         index = len(self.tracks)
         self.tracks.append(track)
-        self._by_key[track.key] = index
+        self.facts.append(facts)
+        self._by_key[facts.key] = index
         for artist in track.artists:
             key = rules.artist_key(artist)
             self.by_artist[key].append(index)
@@ -73,8 +104,6 @@ class Catalog:
 
 
 def _merge(old: CatalogTrack, new: CatalogTrack) -> CatalogTrack:
-    from dataclasses import replace
-
     return replace(
         old,
         uri=old.uri or new.uri,

@@ -2,24 +2,22 @@
 
 from __future__ import annotations
 
-import hashlib
-import re
-from collections import Counter
+import zlib
+from collections import Counter, defaultdict
 from collections.abc import Iterable
 
 from bot import rules
-from bot.catalog.index import Catalog
+from bot.catalog.index import VERSION, Catalog, Facts
 from bot.catalog.model import CatalogTrack
 from bot.planner.base import PlanRequest, Proposal, Slot
 from bot.planner.understand import FAMILIES, Intent, understand
 from bot.tempo import fits_bpm
 
-VERSION = re.compile(r"\b(remix|mix|live|ao vivo|en vivo|karaoke|cover|sped up|slowed|edit|"
-                     r"remaster(ed)?|version|instrumental|acoustic)\b", re.IGNORECASE)
 PER_ARTIST = 2  # at most this many tracks by one artist in a playlist
-# Each pass relaxes one hard filter, so an over-specific request still gets tracks.
-PASSES = ("strict", "near tempo", "unknown tempo", "any tempo", "any years", "anything near")
-NEAR = 0.10  # "near tempo": within 10% of the asked BPM (or its half/double)
+NEAR = 0.10  # a "near" tempo: within 10% of the asked BPM (or its half/double)
+# Fit levels, best first: a track's level is the first at which every hard filter lets it
+# through, so an over-specific request still gets tracks, and says which ones stretch it.
+EXACT, NEAR_TEMPO, UNKNOWN_TEMPO, ANY_TEMPO, ANY_YEAR, ANYTHING = range(6)
 
 
 def family(genres: Iterable[str]) -> frozenset[str]:
@@ -45,47 +43,70 @@ class OfflinePlanner:
         for _member, text in request.refinements:
             everyone = everyone.then(understand(text, known).exclusions())
         taken = set(request.exclude)
-        per_artist = Counter(rules.artist_key(a) for s in request.present for a in s.artists[:1])
+        per_artist = Counter(rules.artist_key(s.artists[0]) for s in request.present
+                             if s.artists)
         out: list[Proposal] = []
         for slot in request.slots:
             intent = base
             for text in slot.texts[1:]:
                 intent = intent.then(understand(text, known))
-            intent = intent.then(everyone)
-            out += self._fill(slot, intent, request, taken, per_artist)
+            out += self._fill(slot, intent.then(everyone), request, taken, per_artist)
         return out
 
     def _fill(self, slot: Slot, intent: Intent, request: PlanRequest, taken: set[str],
               per_artist: Counter[str]) -> list[Proposal]:
         like = [self.catalog.lookup(s.artists, s.title) for s in request.present
                 if s.position in intent.like]
-        refs = [t for t in like if t is not None]
-        banned = {rules.artist_key(b) for b in request.banned} | intent.avoid_artists
+        match = Match(intent, [t for t in like if t is not None],
+                      {rules.artist_key(b) for b in request.banned} | intent.avoid_artists)
         picked: list[Proposal] = []
-        for relax in range(len(PASSES)):
+        pool = self._pool(intent, match.refs)
+        buckets: dict[int, list[int]] = defaultdict(list)
+        for i in pool:
+            facts = self.catalog.facts[i]
+            if facts.key not in taken:
+                level = match.level(self.catalog.tracks[i], facts)
+                if level is not None:
+                    buckets[level].append(i)
+        # Best level first; scoring only the levels we reach keeps a round fast.
+        for level in sorted(buckets):
             if len(picked) >= slot.count:
                 break
-            ranked = self._rank(intent, refs, request.seed, relax, banned, taken)
-            for score, track in ranked:
-                if len(picked) >= slot.count:
-                    break
-                lead = rules.artist_key(track.artists[0])
-                if track.key in taken or per_artist[lead] >= PER_ARTIST:
-                    continue
-                taken.add(track.key)
-                per_artist[lead] += 1
-                picked.append(Proposal(
-                    artists=track.artists, title=track.title, serves=slot.member,
-                    reason=explain(track, intent, refs, relax), year=track.year,
-                    tempo=track.tempo, uri=track.uri,
-                ))
+            picked += self._pick(buckets[level], level, match, slot, request.seed, taken,
+                                 per_artist, slot.count - len(picked))
+        if len(picked) < slot.count:  # the pool ran dry: look at the whole catalog
+            rest = sorted(set(range(len(self.catalog.tracks))) - set(pool))
+            rest = [i for i in rest if self.catalog.facts[i].key not in taken
+                    and match.level(self.catalog.tracks[i], self.catalog.facts[i]) is not None]
+            picked += self._pick(rest, ANYTHING, match, slot, request.seed, taken, per_artist,
+                                 slot.count - len(picked))
         return picked
 
-    def _pool(self, intent: Intent, refs: list[CatalogTrack], relax: int) -> Iterable[int]:
-        if relax == len(PASSES) - 1:
-            return range(len(self.catalog.tracks))  # the last pass looks everywhere
+    def _pick(self, indices: list[int], level: int, match: Match, slot: Slot, seed: str,
+              taken: set[str], per_artist: Counter[str], count: int) -> list[Proposal]:
+        tracks, facts = self.catalog.tracks, self.catalog.facts
+        ranked = sorted(indices, key=lambda i: -match.score(tracks[i], facts[i])
+                        - _jitter(seed, facts[i].key))
+        picked: list[Proposal] = []
+        for i in ranked:
+            if len(picked) >= count:
+                break
+            track, fact = tracks[i], facts[i]
+            if fact.key in taken or per_artist[fact.lead] >= PER_ARTIST:
+                continue
+            taken.add(fact.key)
+            per_artist[fact.lead] += 1
+            picked.append(Proposal(
+                artists=track.artists, title=track.title, serves=slot.member,
+                reason=explain(track, fact, match, level), year=track.year,
+                tempo=track.tempo, uri=track.uri,
+            ))
+        return picked
+
+    def _pool(self, intent: Intent, refs: list[CatalogTrack]) -> Iterable[int]:
+        """Tracks worth scoring: those tagged with a wanted genre (or mood), or by an artist."""
         wanted = family(intent.genres) | {g for r in refs for g in r.genres[:1]}
-        if not wanted and not intent.artists:
+        if not wanted:
             wanted = set(intent.moods)
         if not wanted and not intent.artists:
             return range(len(self.catalog.tracks))
@@ -96,106 +117,108 @@ class OfflinePlanner:
             pool.update(self.catalog.by_artist.get(artist, ()))
         return sorted(pool)
 
-    def _rank(self, intent: Intent, refs: list[CatalogTrack], seed: str, relax: int,
-              banned: set[str], taken: set[str]) -> list[tuple[float, CatalogTrack]]:
-        genres = family(intent.genres)
-        avoid = family(intent.avoid_genres)
-        scored: list[tuple[float, CatalogTrack]] = []
-        for i in self._pool(intent, refs, relax):
-            track = self.catalog.tracks[i]
-            if track.key in taken or any(rules.artist_key(a) in banned for a in track.artists):
-                continue
-            if avoid & set(track.genres) or intent.avoid_moods & set(track.moods):
-                continue
-            if intent.vocals is False and track.vocals:
-                continue
-            score = _score(track, intent, genres, refs, relax)
-            if score is not None:
-                scored.append((score + _jitter(seed, track.key), track))
-        scored.sort(key=lambda pair: -pair[0])
-        return scored
 
+class Match:
+    """One slot's intent, ready to test tracks against."""
 
-def _score(t: CatalogTrack, intent: Intent, genres: frozenset[str], refs: list[CatalogTrack],
-           relax: int) -> float | None:
-    """How well a track fits, or None when a hard filter (at this relax level) rules it out."""
-    score = (t.popularity - 50) / 25
-    if t.source == "builtin":
-        score += 1.5  # hand-tagged and well known: the better pick when both fit
-    if VERSION.search(t.title) and not VERSION.search(" ".join(intent.words)):
-        score -= 2.5  # the original recording, unless a version was asked for
-    if intent.genres:
-        exact = intent.genres & set(t.genres)
-        if exact:
-            score += 4 + (1 if t.genres[0] in intent.genres else 0)
-        elif genres & set(t.genres):
+    def __init__(self, intent: Intent, refs: list[CatalogTrack], banned: set[str]) -> None:
+        self.intent = intent
+        self.refs = refs
+        self.banned = banned
+        self.genres = family(intent.genres)
+        self.avoid = family(intent.avoid_genres)
+        self.wants_version = bool(VERSION.search(" ".join(intent.words)))
+
+    def level(self, t: CatalogTrack, f: Facts) -> int | None:
+        """The first fit level at which every hard filter lets the track through; None when
+        it is ruled out whatever we relax (a ban, an exclusion)."""
+        i = self.intent
+        if f.artist_keys & self.banned or f.genres & self.avoid or f.moods & i.avoid_moods:
+            return None
+        if i.vocals is False and t.vocals:
+            return None
+        level = EXACT
+        if i.genres and not self.genres & f.genres and not f.artist_keys & i.artists:
+            return ANYTHING
+        if i.bpm:
+            low, high = i.bpm
+            if t.tempo is None:
+                level = UNKNOWN_TEMPO
+            elif fits_bpm(t.tempo, low, high):
+                pass
+            elif fits_bpm(t.tempo, low, high, tolerance=NEAR * low):
+                level = NEAR_TEMPO
+            else:
+                level = ANY_TEMPO
+        if i.years and t.year is not None and not i.years[0] <= t.year <= i.years[1]:
+            level = ANY_YEAR
+        return level
+
+    def score(self, t: CatalogTrack, f: Facts) -> float:
+        """How well a track fits, within its level."""
+        i = self.intent
+        score = (t.popularity - 50) / 25
+        if t.source == "builtin":
+            score += 1.5  # hand-tagged and well known: the better pick when both fit
+        if f.version and not self.wants_version:
+            score -= 2.5  # the original recording, unless a version was asked for
+        if i.genres & f.genres:
+            score += 4 + (1 if t.genres[0] in i.genres else 0)
+        elif self.genres & f.genres:
             score += 2.5
-        elif intent.artists & {rules.artist_key(a) for a in t.artists}:
-            pass
-        elif relax < 5:
-            return None
-    if intent.bpm:
-        # Judge BPM requests on known tempos first: exact, then near, then unknown, then any.
-        low, high = intent.bpm
-        if t.tempo is None:
-            if relax < 2:
-                return None
-            score -= 3
-        elif fits_bpm(t.tempo, low, high):
-            score += 4 if low - 5 <= t.tempo <= high + 5 else 3
-        elif fits_bpm(t.tempo, low, high, tolerance=NEAR * low):
-            if relax < 1:
-                return None
-            score += 1
-        elif relax < 3:
-            return None
-        else:
-            score -= 2
-    if intent.years and t.year is not None:
-        low, high = intent.years
-        if not low <= t.year <= high:
-            if relax < 4:
-                return None
-            score -= min(abs(t.year - low), abs(t.year - high)) / 5
-    elif intent.years:
-        score -= 2
-    score += 1.5 * len(intent.moods & set(t.moods))
-    if intent.energy and t.energy is not None:
-        low, high = intent.energy
-        score += 1.5 if low <= t.energy <= high else -4 * min(abs(t.energy - low),
-                                                              abs(t.energy - high))
-    if intent.vocals is False and t.vocals is None:
-        score -= 1
-    if intent.artists & {rules.artist_key(a) for a in t.artists}:
-        score += 6
-    for ref in refs:
-        score += 1.5 * min(2, len(set(ref.genres) & set(t.genres)))
-        if ref.tempo and t.tempo and fits_bpm(t.tempo, ref.tempo, ref.tempo, ref.tempo * 0.06):
-            score += 1.5
-        if ref.year and t.year and abs(ref.year - t.year) <= 5:
-            score += 1
-    score += 0.5 * min(4, len(intent.words & set(t.tags)))
-    return score
+        if i.bpm:
+            low, high = i.bpm
+            if t.tempo is None:
+                score -= 3
+            elif low - 5 <= t.tempo <= high + 5:
+                score += 4
+            elif fits_bpm(t.tempo, low, high):
+                score += 3
+            else:  # nearer is better among the tracks that miss
+                score -= min(abs(t.tempo * k - (low + high) / 2) for k in (0.5, 1, 2)) / 10
+        if i.years:
+            low, high = i.years
+            if t.year is None:
+                score -= 2
+            elif not low <= t.year <= high:
+                score -= min(abs(t.year - low), abs(t.year - high)) / 5
+        score += 1.5 * len(i.moods & f.moods)
+        if i.energy and t.energy is not None:
+            low, high = i.energy
+            score += 1.5 if low <= t.energy <= high else -4 * min(abs(t.energy - low),
+                                                                  abs(t.energy - high))
+        if i.vocals is False and t.vocals is None:
+            score -= 1
+        if f.artist_keys & i.artists:
+            score += 6
+        for ref in self.refs:
+            score += 1.5 * min(2, len(f.genres.intersection(ref.genres)))
+            if ref.tempo and t.tempo and fits_bpm(t.tempo, ref.tempo, ref.tempo,
+                                                  ref.tempo * 0.06):
+                score += 1.5
+            if ref.year and t.year and abs(ref.year - t.year) <= 5:
+                score += 1
+        return score + 0.5 * min(4, len(i.words & f.tags))
 
 
 def _jitter(seed: str, key: str) -> float:
-    """Stable variety: the same session and round always pick the same tracks."""
-    digest = hashlib.blake2b(f"{seed}|{key}".encode(), digest_size=4).digest()
-    return int.from_bytes(digest, "big") / 2**32
+    """Stable variety: the same session and round always pick the same tracks (str hash()
+    changes from process to process; crc32 doesn't)."""
+    return zlib.crc32(f"{seed}|{key}".encode()) / 2**32
 
 
-def explain(t: CatalogTrack, intent: Intent, refs: list[CatalogTrack], relax: int) -> str:
+def explain(t: CatalogTrack, f: Facts, match: Match, level: int) -> str:
     """One line saying why this track answers the request."""
+    intent = match.intent
     parts: list[str] = []
-    if intent.artists & {rules.artist_key(a) for a in t.artists}:
+    if f.artist_keys & intent.artists:
         parts.append(f"{t.artists[0]}, as asked")
-    if refs:
-        parts.append(f"like {refs[0].title}")
-    genre = next((g for g in t.genres if g in family(intent.genres)), t.genres[0] if t.genres else "")
+    if match.refs:
+        parts.append(f"like {match.refs[0].title}")
+    genre = next((g for g in t.genres if g in match.genres), t.genres[0] if t.genres else "")
     if genre:
         parts.append(genre)
-    moods = [m for m in t.moods if m in intent.moods][:2]
-    parts += ["big drops" if m == "drops" else m for m in moods]
+    parts += ["big drops" if m == "drops" else m for m in t.moods if m in intent.moods][:2]
     if intent.bpm and t.tempo:
         low, high = intent.bpm
         target = f"{low:.0f}" if low == high else f"{low:.0f}–{high:.0f}"
@@ -212,6 +235,6 @@ def explain(t: CatalogTrack, intent: Intent, refs: list[CatalogTrack], relax: in
         parts.append(str(t.year))
     if intent.vocals is False and t.vocals is False:
         parts.append("instrumental")
-    if relax >= 5:
+    if level == ANYTHING:
         parts.append("nearest fit left")
     return " · ".join(parts) if parts else "a well-known pick near your request"

@@ -85,7 +85,7 @@ def test_bad_input_exits_zero_without_traceback(tmp_path: Path, line: str):
     out = setlist("chat", stdin=line + "\n/show\n", db=db)
     assert out.returncode == 0
     assert "Traceback" not in out.stdout + out.stderr
-    assert "Round 1" in out.stdout  # the list is still there
+    assert " 15. " in out.stdout  # the list is still there
     after = export(db)
     assert after["tracks"][0]["state"] == "kept"
     if not line.startswith(("'", "@", "\x00")):

@@ -6,7 +6,7 @@ import pytest
 
 from bot import rules
 from bot.events import MessagesLinked, ReactionAdded, ReactionRemoved, VoteCast
-from bot.replies import Problem, RoundPosted, Text, TrackUpdated
+from bot.replies import Problem, RoundPosted, Text, TrackUpdated, Working
 from tests.conftest import ALICE, BOB, CAROL, Chat
 
 PROMPT = "a running playlist, EDM, big drops, 160 BPM"
@@ -49,7 +49,7 @@ async def test_votes_combine_by_majority_one_per_member(chat: Chat):
     await chat.say("/drop 3", CAROL)
     assert (await chat.session()).track_at(3).state == "dropped"
     replies = await chat.say("/keep 3", BOB)  # bob changes his mind: his latest vote counts
-    assert [r.track.state for r in replies if isinstance(r, TrackUpdated)] == ["pending"]
+    assert [r.track.state for r in replies if isinstance(r, TrackUpdated)] == ["kept"]
     s = await chat.session()
     assert s.track_at(3).votes == {"u-alice": "up", "u-bob": "up", "u-carol": "down"}
     assert s.track_at(3).state == "kept"
@@ -218,7 +218,7 @@ async def test_bad_input_gets_a_clear_reply_and_keeps_state(chat: Chat, line: st
     await chat.say("/keep 1")
     before = (await chat.session()).to_dict()
     replies = await chat.say(line)
-    assert replies and all(isinstance(r, Problem | Text | RoundPosted) for r in replies)
+    assert replies and all(isinstance(r, Problem | Text | RoundPosted | Working) for r in replies)
     texts = [getattr(r, "text", "") for r in replies]
     assert all("Traceback" not in t and "Sorry, something went wrong" not in t for t in texts)
     if line.startswith("'"):  # SQL-looking text is just a refinement, stored verbatim

@@ -26,12 +26,14 @@ def test_builtin_catalog_is_big_and_varied():
     assert len({t.genres[0] for t in tracks}) >= 25
     decades = Counter((t.year // 10) * 10 for t in tracks if t.year)
     assert len([d for d, n in decades.items() if n >= 20]) >= 6
-    assert sum(t.tempo is not None for t in tracks) >= len(tracks) // 2
+    # Tempos are given only where known; BPM requests lean on the dance genres having them.
+    assert sum(t.tempo is not None for t in tracks) >= 250
+    dance = {"edm", "house", "drum and bass", "dubstep", "techno", "trance", "electro"}
+    assert sum(t.tempo is not None for t in tracks if dance & set(t.genres)) >= 100
 
 
 def test_builtin_rows_use_the_vocabulary_and_are_unique():
     folder = resources.files("bot.catalog") / "data"
-    seen: set[str] = set()
     for entry in folder.iterdir():
         if not entry.name.endswith(".csv"):
             continue
@@ -45,7 +47,6 @@ def test_builtin_rows_use_the_vocabulary_and_are_unique():
     keys = [t.key for t in builtin_tracks()]
     dupes = [k for k, n in Counter(keys).items() if n > 1]
     assert not dupes, dupes[:10]
-    assert seen == set()
 
 
 def test_lookup_tolerates_versions_not_other_artists(builtin: Catalog):

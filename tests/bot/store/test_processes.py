@@ -13,16 +13,19 @@ from tests.bot.store.test_contract import KEY, session_with
 
 VOTER = """
 import asyncio, sys, time
+from bot.events import Member
 from bot.store.sqlite import SqliteStore
 
 async def main(path, who, start, count):
     store = await SqliteStore.open(path)
     while time.time() < start:
         await asyncio.sleep(0.001)
-    for i in range(count):
-        member = Member(f"{who}-{i}", who)
-        await store.update("%s", lambda s: s.vote(member, 1 + i %% 10, "up") and "vote")
-    await store.close()
+    try:
+        for i in range(count):
+            member = Member(f"{who}-{i}", who)
+            await store.update("%s", lambda s: s.vote(member, 1 + i %% 10, "up") and "vote")
+    finally:
+        await store.close()
 
 asyncio.run(main(sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])))
 """ % KEY
@@ -36,7 +39,7 @@ async def test_two_processes_voting_at_once(tmp_path: Path):
     procs = [subprocess.Popen([sys.executable, "-c", VOTER, str(path), who, str(start),
                                str(count)], cwd=Path(__file__).resolve().parents[3])
              for who in ("p1", "p2")]
-    codes = await asyncio.gather(*(asyncio.to_thread(p.wait, 60) for p in procs))
+    codes = await asyncio.gather(*(asyncio.to_thread(p.wait, 120) for p in procs))
     assert codes == [0, 0]
     s = await store.active_session(KEY)
     voters = {m for t in s.tracks for m in t.votes}
