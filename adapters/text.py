@@ -6,7 +6,14 @@ from collections.abc import Callable
 from typing import Any
 
 from bot.replies import (
-    Document, Problem, Reply, RoundPosted, Text, TrackUpdated, TrackView, Working,
+    Document,
+    Problem,
+    Reply,
+    RoundPosted,
+    Text,
+    TrackUpdated,
+    TrackView,
+    Working,
 )
 
 MARKS = {"kept": "✔ kept", "dropped": "✘ dropped", "pending": ""}
@@ -39,8 +46,10 @@ def round_text(r: RoundPosted) -> str:
     title = f"Round {r.round_no} · “{r.prompt}” · {live}/{r.target_length} tracks"
     lines = [*r.notes, title, *(track_line(t) for t in r.tracks)]
     if r.fresh:
-        lines.append("Vote with /keep 2 5 or /drop 3, refine in words, /more for more, "
-                     "/help for everything.")
+        lines.append(
+            "Vote with /keep 2 5 or /drop 3, refine in words, /more for more, "
+            "/help for everything."
+        )
     return "\n".join(lines)
 
 

@@ -25,10 +25,16 @@ from bot.session import Session
 from bot.store.sqlite import SqliteStore
 
 PROMPTS = [
-    "a running playlist, EDM, big drops, 160 BPM", "chill lofi for studying",
-    "80s synthpop road trip", "90s hip hop 85-95 bpm", "sad songs for a rainy day",
-    "latin party, reggaeton, no trap", "classic rock anthems from the 70s",
-    "dinner party, something groovy", "metal for lifting", "happy summer pop",
+    "a running playlist, EDM, big drops, 160 BPM",
+    "chill lofi for studying",
+    "80s synthpop road trip",
+    "90s hip hop 85-95 bpm",
+    "sad songs for a rainy day",
+    "latin party, reggaeton, no trap",
+    "classic rock anthems from the 70s",
+    "dinner party, something groovy",
+    "metal for lifting",
+    "happy summer pop",
 ]
 ROUNDS_PER_PROMPT = 10
 
@@ -51,8 +57,10 @@ async def main() -> None:
             start = time.perf_counter()
             planner.plan(request)
             plan_ms.append((time.perf_counter() - start) * 1000)
-    print(f"planner.plan, 15 tracks: p50 {statistics.median(plan_ms):.1f} ms, "
-          f"p99 {percentile(plan_ms, 99):.1f} ms over {len(plan_ms)} rounds")
+    print(
+        f"planner.plan, 15 tracks: p50 {statistics.median(plan_ms):.1f} ms, "
+        f"p99 {percentile(plan_ms, 99):.1f} ms over {len(plan_ms)} rounds"
+    )
 
     with tempfile.TemporaryDirectory() as folder:
         store = await SqliteStore.open(Path(folder) / "bench.db")
@@ -67,8 +75,10 @@ async def main() -> None:
                     round_ms.append((time.perf_counter() - start) * 1000)
         await store.close()
     p50 = statistics.median(round_ms)
-    print(f"whole core round (plan + filter + ground + store): p50 {p50:.1f} ms, "
-          f"p99 {percentile(round_ms, 99):.1f} ms over {len(round_ms)} rounds")
+    print(
+        f"whole core round (plan + filter + ground + store): p50 {p50:.1f} ms, "
+        f"p99 {percentile(round_ms, 99):.1f} ms over {len(round_ms)} rounds"
+    )
     print(f"planner share of a round: {statistics.median(plan_ms) / p50:.0%}")
 
 

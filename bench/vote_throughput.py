@@ -20,7 +20,8 @@ from bot.session import Session, Track
 from bot.store.sqlite import SqliteStore
 
 KEY = "console:bench"
-WORKER = """
+WORKER = (
+    """
 import asyncio, sys, time
 from bot.events import Member
 from bot.store.sqlite import SqliteStore
@@ -37,7 +38,9 @@ async def main(path, who, start, count, tracks):
 
 asyncio.run(main(sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4]),
                  int(sys.argv[5])))
-""" % KEY
+"""
+    % KEY
+)
 
 
 async def run(processes: int, per_process: int, tracks: int = 15) -> None:
@@ -45,13 +48,30 @@ async def run(processes: int, per_process: int, tracks: int = 15) -> None:
         path = Path(folder) / "votes.db"
         store = await SqliteStore.open(path)
         session = Session.start(KEY, Member("a", "a"), "bench", [])
-        session.next_round([Track(id=f"t{i}", artists=[f"A{i}"], title=f"S{i}", reason="",
-                                  round_no=0) for i in range(tracks)])
+        session.next_round(
+            [
+                Track(id=f"t{i}", artists=[f"A{i}"], title=f"S{i}", reason="", round_no=0)
+                for i in range(tracks)
+            ]
+        )
         await store.start_session(session, "new")
         start = time.time() + 2.0  # every process opens its connection before the gun
-        procs = [subprocess.Popen([sys.executable, "-c", WORKER, str(path), f"p{n}",
-                                   str(start), str(per_process), str(tracks)], cwd=ROOT)
-                 for n in range(processes)]
+        procs = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    WORKER,
+                    str(path),
+                    f"p{n}",
+                    str(start),
+                    str(per_process),
+                    str(tracks),
+                ],
+                cwd=ROOT,
+            )
+            for n in range(processes)
+        ]
         for p in procs:
             p.wait()
         elapsed = time.time() - start
@@ -59,8 +79,10 @@ async def run(processes: int, per_process: int, tracks: int = 15) -> None:
         await store.close()
     counted = sum(len(t.votes) for t in final.tracks)
     sent = processes * per_process
-    print(f"{processes} processes × {per_process} votes: {sent / elapsed:,.0f} votes/s "
-          f"({elapsed:.2f} s), counted {counted:,} of {sent:,}, lost {sent - counted}")
+    print(
+        f"{processes} processes × {per_process} votes: {sent / elapsed:,.0f} votes/s "
+        f"({elapsed:.2f} s), counted {counted:,} of {sent:,}, lost {sent - counted}"
+    )
 
 
 if __name__ == "__main__":

@@ -13,11 +13,16 @@ from bot.catalog.index import Catalog
 from bot.commands import Command, parse_command, parse_line
 from bot.errors import SetlistError
 from bot.events import (
-    CommandIssued, Event, Member, MessagePosted, MessagesLinked, ReactionAdded, ReactionRemoved,
+    CommandIssued,
+    Event,
+    Member,
+    MessagePosted,
+    MessagesLinked,
+    ReactionAdded,
+    ReactionRemoved,
     VoteCast,
 )
-from bot.handlers import HANDLERS, SLOW
-from bot.handlers import voting
+from bot.handlers import HANDLERS, SLOW, voting
 from bot.planner.base import Planner
 from bot.replies import Problem, Reply
 from bot.store.base import Store
@@ -36,14 +41,14 @@ class Context:
 class Setlist:
     """The core. It returns replies and never calls a platform."""
 
-    def __init__(self, store: Store, planner: Planner, catalog: Catalog,
-                 prefix: str = "/") -> None:
+    def __init__(
+        self, store: Store, planner: Planner, catalog: Catalog, prefix: str = "/"
+    ) -> None:
         self.store = store
         self.planner = planner
         self.catalog = catalog
         self.prefix = prefix
-        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
-            weakref.WeakValueDictionary())
+        self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     async def handle(self, event: Event) -> AsyncIterator[Reply]:
         try:
@@ -73,8 +78,11 @@ class Setlist:
             async for r in voting.reaction(self, ctx, event):
                 yield r
         else:
-            command = (parse_line(event.text, self.prefix) if isinstance(event, MessagePosted)
-                       else parse_command(event.name, event.args))
+            command = (
+                parse_line(event.text, self.prefix)
+                if isinstance(event, MessagePosted)
+                else parse_command(event.name, event.args)
+            )
             async for r in self._command(ctx, command):
                 yield r
 

@@ -36,8 +36,12 @@ def parser() -> argparse.ArgumentParser:
 
     chat = sub.add_parser("chat", parents=[db], help="talk to the bot in this terminal")
     chat.add_argument("--channel", default="general", help="channel name or full key")
-    chat.add_argument("--user", action="append", default=[],
-                      help="member name; repeat for several (then type 'name: text')")
+    chat.add_argument(
+        "--user",
+        action="append",
+        default=[],
+        help="member name; repeat for several (then type 'name: text')",
+    )
 
     exp = sub.add_parser("export", parents=[db], help="print a channel's playlist")
     exp.add_argument("--channel", required=True, help="channel name or full key")
@@ -74,9 +78,21 @@ async def run(args: argparse.Namespace) -> int:
         if args.command == "sessions":
             rows = await store.sessions()
             if args.format == "json":
-                print(json.dumps([
-                    {"channel": r.channel, "platform": r.platform, "prompt": r.prompt,
-                     "updated_at": r.updated_at} for r in rows], ensure_ascii=False, indent=2))
+                print(
+                    json.dumps(
+                        [
+                            {
+                                "channel": r.channel,
+                                "platform": r.platform,
+                                "prompt": r.prompt,
+                                "updated_at": r.updated_at,
+                            }
+                            for r in rows
+                        ],
+                        ensure_ascii=False,
+                        indent=2,
+                    )
+                )
             else:
                 for r in rows:
                     print(f"{r.updated_at}  {r.channel}  {r.prompt}")
@@ -84,8 +100,10 @@ async def run(args: argparse.Namespace) -> int:
         if args.command == "catalog" and args.action == "import":
             tracks = await asyncio.to_thread(read_catalog, args.file)
             total = await store.add_catalog(tracks)
-            print(f"Imported {len(tracks):,} tracks from {args.file.name}; the imported "
-                  f"catalog now holds {total:,}.")
+            print(
+                f"Imported {len(tracks):,} tracks from {args.file.name}; the imported "
+                f"catalog now holds {total:,}."
+            )
             return 0
         if args.command == "catalog" and args.action == "info":
             imported = await store.catalog()

@@ -29,8 +29,17 @@ COMMANDS: dict[str, tuple[str, bool, bool]] = {
     "export": ("export [json|m3u|csv]", True, False),
     "help": ("help", True, False),
 }
-ALIASES = {"start": "new", "add": "more", "ban-artist": "ban", "list": "show", "len": "length",
-           "remove": "drop", "like": "keep", "?": "help", "commands": "help"}
+ALIASES = {
+    "start": "new",
+    "add": "more",
+    "ban-artist": "ban",
+    "list": "show",
+    "len": "length",
+    "remove": "drop",
+    "like": "keep",
+    "?": "help",
+    "commands": "help",
+}
 EXPORT_FORMATS = ("json", "m3u", "csv")
 
 
@@ -47,7 +56,7 @@ def parse_line(line: str, prefix: str = "/") -> Command:
     if not text:
         raise UserError(messages.empty())
     if prefix and text.startswith(prefix) and len(text) > len(prefix):
-        head, _, rest = text[len(prefix):].partition(" ")
+        head, _, rest = text[len(prefix) :].partition(" ")
         return parse_command(head, rest)
     check_length(text)
     if not any(c.isalnum() for c in text):

@@ -16,8 +16,13 @@ MEDIA_TYPES = {"json": "application/json", "m3u": "audio/x-mpegurl", "csv": "tex
 def _track(t: Track) -> dict[str, Any]:
     up, down = tally(t.votes)
     return {
-        "position": t.position, "title": t.title, "artists": list(t.artists), "uri": t.uri,
-        "tempo": t.tempo, "state": t.state, "votes": {"up": up, "down": down},
+        "position": t.position,
+        "title": t.title,
+        "artists": list(t.artists),
+        "uri": t.uri,
+        "tempo": t.tempo,
+        "state": t.state,
+        "votes": {"up": up, "down": down},
         "reason": t.reason or None,
     }
 
@@ -30,8 +35,9 @@ def as_dict(session: Session) -> dict[str, Any]:
         "rules": {"banned_artists": list(session.banned)},
         "target_length": session.target_length,
         "tracks": [_track(t) for t in session.tracks],
-        "dropped": [_track(t) for t in [*session.dropped, *session.tracks]
-                    if t.state == "dropped"],
+        "dropped": [
+            _track(t) for t in [*session.dropped, *session.tracks] if t.state == "dropped"
+        ],
         "spotify": session.spotify,
     }
 
@@ -57,12 +63,36 @@ def to_m3u(session: Session) -> str:
 def to_csv(session: Session) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["Position", "Track URI", "Track Name", "Artist Name(s)", "Release Date",
-                     "Tempo", "State", "Votes Up", "Votes Down", "Reason"])
+    writer.writerow(
+        [
+            "Position",
+            "Track URI",
+            "Track Name",
+            "Artist Name(s)",
+            "Release Date",
+            "Tempo",
+            "State",
+            "Votes Up",
+            "Votes Down",
+            "Reason",
+        ]
+    )
     for t in session.tracks:
         up, down = tally(t.votes)
-        writer.writerow([t.position, t.uri or "", t.title, ";".join(t.artists), t.year or "",
-                         t.tempo if t.tempo is not None else "", t.state, up, down, t.reason])
+        writer.writerow(
+            [
+                t.position,
+                t.uri or "",
+                t.title,
+                ";".join(t.artists),
+                t.year or "",
+                t.tempo if t.tempo is not None else "",
+                t.state,
+                up,
+                down,
+                t.reason,
+            ]
+        )
     return out.getvalue()
 
 

@@ -33,33 +33,40 @@ Setlist builds a playlist with everyone in this channel.
   publish [name]     create or update the Spotify playlist
   export [json|m3u|csv]  the playlist as a file
   help               this text
-Votes: one per member per track, your latest counts; more 👍 than 👎 keeps a track, more 👎 drops it."""
+Votes: one per member per track, your latest counts;
+more 👍 than 👎 keeps a track, more 👎 drops it."""
 
 
 def help_text(prefix: str) -> str:
     """The help with each command written as this platform expects (`/more`, `/setlist more`)."""
     lines = HELP.splitlines()
-    body = [f"  {prefix}{ln[2:]}" if ln.startswith("  ") and not ln.startswith("  <") else ln
-            for ln in lines[1:]]
+    body = [
+        f"  {prefix}{ln[2:]}" if ln.startswith("  ") and not ln.startswith("  <") else ln
+        for ln in lines[1:]
+    ]
     return "\n".join([lines[0], *body])
 
 
 def empty() -> str:
-    return "Say what you'd like to hear (\"chill lofi for studying\"), or /help for commands."
+    return 'Say what you\'d like to hear ("chill lofi for studying"), or /help for commands.'
 
 
 def no_words() -> str:
-    return ("I couldn't read a request in that. To vote, react on a track or use /keep 3; "
-            "to ask for music, use words (\"80s synthpop road trip\").")
+    return (
+        "I couldn't read a request in that. To vote, react on a track or use /keep 3; "
+        'to ask for music, use words ("80s synthpop road trip").'
+    )
 
 
 def too_long(length: int, limit: int) -> str:
-    return (f"That message is {length:,} characters long; keep a request under {limit:,}. "
-            "Nothing was changed.")
+    return (
+        f"That message is {length:,} characters long; keep a request under {limit:,}. "
+        "Nothing was changed."
+    )
 
 
 def unknown_command(name: str) -> str:
-    return f"There is no command \"{quote(name, 30)}\". Try /help for the list."
+    return f'There is no command "{quote(name, 30)}". Try /help for the list.'
 
 
 def usage(text: str) -> str:
@@ -67,11 +74,11 @@ def usage(text: str) -> str:
 
 
 def not_a_number(token: str, usage_text: str) -> str:
-    return f"\"{quote(token, 20)}\" is not a track number. Usage: {usage_text}"
+    return f'"{quote(token, 20)}" is not a track number. Usage: {usage_text}'
 
 
 def bad_format(name: str) -> str:
-    return f"I can export json, m3u or csv, not \"{quote(name, 20)}\"."
+    return f'I can export json, m3u or csv, not "{quote(name, 20)}".'
 
 
 def no_session() -> str:
@@ -80,8 +87,11 @@ def no_session() -> str:
 
 def no_track(numbers: list[int], count: int) -> str:
     listed = ", ".join(str(n) for n in numbers)
-    return (f"There is no track {listed}: this round has 1–{count}. Nothing was changed."
-            if count else f"There is no track {listed}: the list is empty.")
+    return (
+        f"There is no track {listed}: this round has 1–{count}. Nothing was changed."
+        if count
+        else f"There is no track {listed}: the list is empty."
+    )
 
 
 def planning(prompt: str) -> str:
@@ -95,11 +105,15 @@ def started(prompt: str, member: str) -> str:
 def round_notes(added: int, target: int, size: int) -> list[str]:
     notes = []
     if size < target:
-        notes.append(f"Only {size} of {target} tracks: nothing else in the catalog fits the "
-                     "requests and rules. Try a broader request or /unban.")
+        notes.append(
+            f"Only {size} of {target} tracks: nothing else in the catalog fits the "
+            "requests and rules. Try a broader request or /unban."
+        )
     elif added == 0:
-        notes.append("The list is full, so nothing new was added: drop tracks to make room, "
-                     "or /more to grow it. Your words shape the next tracks.")
+        notes.append(
+            "The list is full, so nothing new was added: drop tracks to make room, "
+            "or /more to grow it. Your words shape the next tracks."
+        )
     return notes
 
 
@@ -120,7 +134,11 @@ def already(member: str, verb: str, label: str) -> str:
 
 
 def banned(artist: str, dropped: int) -> str:
-    tail = f" {dropped} track{'s' if dropped != 1 else ''} dropped from this round." if dropped else ""
+    tail = (
+        f" {dropped} track{'s' if dropped != 1 else ''} dropped from this round."
+        if dropped
+        else ""
+    )
     return f"Banned {quote(artist, 60)} in this channel.{tail}"
 
 
@@ -170,9 +188,11 @@ def length_set(n: int, current: int) -> str:
 
 
 def publish_unconfigured() -> str:
-    return ("Spotify isn't set up for this bot yet. An admin sets SPOTIFY_CLIENT_ID (and "
-            "SPOTIFY_CLIENT_SECRET) and runs `setlist spotify login`. Meanwhile /export m3u or "
-            "/export csv gives you the playlist as a file.")
+    return (
+        "Spotify isn't set up for this bot yet. An admin sets SPOTIFY_CLIENT_ID (and "
+        "SPOTIFY_CLIENT_SECRET) and runs `setlist spotify login`. Meanwhile /export m3u or "
+        "/export csv gives you the playlist as a file."
+    )
 
 
 def reaction_unknown() -> str:

@@ -8,8 +8,9 @@ from collections.abc import Iterable
 from bot import messages, rules
 from bot.catalog.index import Catalog
 from bot.fairness import slots
-from bot.planner.base import PlanRequest, Planner, Proposal, Song
-from bot.planner.understand import FAMILIES, Intent
+from bot.planner.base import Planner, PlanRequest, Proposal, Song
+from bot.planner.understand import Intent
+from bot.planner.vocabulary import FAMILIES
 from bot.session import MAX_LENGTH, Session, Track
 
 GROW_BY = 5  # `more` on a full list grows it by this much
@@ -26,8 +27,9 @@ def plan_request(session: Session, count: int) -> PlanRequest:
         banned=tuple(session.banned),
         present=tuple(song(t) for t in session.tracks),
         kept=tuple(song(t) for t in session.tracks if t.state == "kept"),
-        dropped=tuple(song(t, False) for t in [*session.dropped, *session.tracks]
-                      if t.state == "dropped"),
+        dropped=tuple(
+            song(t, False) for t in [*session.dropped, *session.tracks] if t.state == "dropped"
+        ),
         exclude=frozenset(session.seen_keys()),
         seed=f"{session.id}:{session.round_no + 1}",
     )
@@ -60,8 +62,11 @@ def conflicts(track: Track, exclusions: Intent) -> bool:
 
 def retire_conflicts(session: Session, exclusions: Intent, text: str) -> list[Track]:
     """Pending tracks nobody voted up that a new refinement rules out are dropped by it."""
-    hit = [t for t in session.tracks if t.state == "pending" and "up" not in t.votes.values()
-           and conflicts(t, exclusions)]
+    hit = [
+        t
+        for t in session.tracks
+        if t.state == "pending" and "up" not in t.votes.values() and conflicts(t, exclusions)
+    ]
     for t in hit:
         session.drop_by_rule(t, f"doesn't fit “{messages.quote(text, 40)}”")
     return hit
@@ -101,15 +106,21 @@ def ground(proposals: list[Proposal], catalog: Catalog, name_member: bool) -> li
         if tempo is not None and source is None:
             source = "estimate"
         reason = p.reason + (f" · for {p.serves}" if name_member and p.serves else "")
-        tracks.append(Track(
-            id=uuid.uuid4().hex[:12],
-            artists=list(known.artists if known else p.artists),
-            title=known.title if known else p.title,
-            reason=reason, round_no=0, serves=p.serves,
-            uri=(known.uri if known else None) or p.uri,
-            year=(known.year if known else None) or p.year,
-            tempo=tempo, tempo_source=source, verified=known is not None,
-            vocals=known.vocals if known else None,
-            tags=sorted({*known.genres, *known.moods}) if known else [],
-        ))
+        tracks.append(
+            Track(
+                id=uuid.uuid4().hex[:12],
+                artists=list(known.artists if known else p.artists),
+                title=known.title if known else p.title,
+                reason=reason,
+                round_no=0,
+                serves=p.serves,
+                uri=(known.uri if known else None) or p.uri,
+                year=(known.year if known else None) or p.year,
+                tempo=tempo,
+                tempo_source=source,
+                verified=known is not None,
+                vocals=known.vocals if known else None,
+                tags=sorted({*known.genres, *known.moods}) if known else [],
+            )
+        )
     return tracks

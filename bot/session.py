@@ -58,10 +58,21 @@ class Track:
     def view(self) -> TrackView:
         up, down = tally(self.votes)
         return TrackView(
-            id=self.id, position=self.position, title=self.title, artists=tuple(self.artists),
-            state=self.state, up=up, down=down, reason=self.reason, serves=self.serves,
-            tempo=self.tempo, tempo_source=self.tempo_source, uri=self.uri, year=self.year,
-            verified=self.verified, note=self.removed_by_rule,
+            id=self.id,
+            position=self.position,
+            title=self.title,
+            artists=tuple(self.artists),
+            state=self.state,
+            up=up,
+            down=down,
+            reason=self.reason,
+            serves=self.serves,
+            tempo=self.tempo,
+            tempo_source=self.tempo_source,
+            uri=self.uri,
+            year=self.year,
+            verified=self.verified,
+            note=self.removed_by_rule,
         )
 
 
@@ -81,7 +92,9 @@ class Session:
     @classmethod
     def start(cls, key: str, member: Member, prompt: str, banned: list[str]) -> Session:
         return cls(
-            id=uuid.uuid4().hex, key=key, prompt=prompt,
+            id=uuid.uuid4().hex,
+            key=key,
+            prompt=prompt,
             requests=[Request(member.id, member.name, prompt, "prompt", 1)],
             banned=list(banned),
         )
@@ -125,7 +138,9 @@ class Session:
 
     def set_length(self, n: int) -> None:
         if not MIN_LENGTH <= n <= MAX_LENGTH:
-            raise UserError(f"A playlist holds {MIN_LENGTH}–{MAX_LENGTH} tracks; {n} is out of range.")
+            raise UserError(
+                f"A playlist holds {MIN_LENGTH}–{MAX_LENGTH} tracks; {n} is out of range."
+            )
         self.target_length = n
 
     def ban(self, artist: str) -> list[Track]:

@@ -11,8 +11,15 @@ UP_EMOJI = frozenset({"👍", "✅", "❤️", "❤", "🔥"})
 DOWN_EMOJI = frozenset({"👎", "❌", "🚫"})
 # Platforms that name emoji instead of sending them (Slack) use these names.
 _NAMES: dict[str, Direction] = {
-    "+1": "up", "thumbsup": "up", "white_check_mark": "up", "heart": "up", "fire": "up",
-    "-1": "down", "thumbsdown": "down", "x": "down", "no_entry_sign": "down",
+    "+1": "up",
+    "thumbsup": "up",
+    "white_check_mark": "up",
+    "heart": "up",
+    "fire": "up",
+    "-1": "down",
+    "thumbsdown": "down",
+    "x": "down",
+    "no_entry_sign": "down",
 }
 
 

@@ -22,19 +22,27 @@ def imports(path: Path) -> set[str]:
 
 
 def test_core_imports_no_platform_library():
-    offenders = {str(p.relative_to(ROOT)): imports(p) & PLATFORM
-                 for p in (ROOT / "bot").rglob("*.py") if imports(p) & PLATFORM}
+    offenders = {
+        str(p.relative_to(ROOT)): imports(p) & PLATFORM
+        for p in (ROOT / "bot").rglob("*.py")
+        if imports(p) & PLATFORM
+    }
     assert offenders == {}
 
 
 def test_core_never_imports_adapters():
-    offenders = [str(p) for p in (ROOT / "bot").rglob("*.py") if "adapters" in imports(p)
-                 and p.name != "cli.py"]
+    offenders = [
+        str(p)
+        for p in (ROOT / "bot").rglob("*.py")
+        if "adapters" in imports(p) and p.name != "cli.py"
+    ]
     assert offenders == []
 
 
 def test_modules_are_small():
-    big = {str(p.relative_to(ROOT)): n for p in [*ROOT.glob("bot/**/*.py"),
-                                                  *ROOT.glob("adapters/**/*.py")]
-           if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    big = {
+        str(p.relative_to(ROOT)): n
+        for p in [*ROOT.glob("bot/**/*.py"), *ROOT.glob("adapters/**/*.py")]
+        if (n := len(p.read_text(encoding="utf-8").splitlines())) > MAX_LINES
+    }
     assert big == {}

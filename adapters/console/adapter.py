@@ -16,8 +16,14 @@ QUIT = {"/quit", "/exit"}
 
 
 class Console:
-    def __init__(self, app: Setlist, channel: str, users: list[str],
-                 stdin: TextIO = sys.stdin, stdout: TextIO = sys.stdout) -> None:
+    def __init__(
+        self,
+        app: Setlist,
+        channel: str,
+        users: list[str],
+        stdin: TextIO = sys.stdin,
+        stdout: TextIO = sys.stdout,
+    ) -> None:
         self.app = app
         self.key = ChannelKey.parse(channel)
         self.users = users or ["you"]
@@ -33,8 +39,10 @@ class Console:
 
     async def run(self) -> int:
         if self.interactive:
-            self._print(f"Setlist · channel {self.key} · as {', '.join(self.users)} · "
-                        "/help for commands, /quit to leave")
+            self._print(
+                f"Setlist · channel {self.key} · as {', '.join(self.users)} · "
+                "/help for commands, /quit to leave"
+            )
         while True:
             if self.interactive:
                 self.stdout.write(f"{self.users[0]}> ")

@@ -1,4 +1,4 @@
-"""Read a larger catalog from CSV: the TidyTuesday/Kaggle Spotify songs file or an Exportify export."""
+"""Read a larger catalog from CSV: the TidyTuesday Spotify songs file or an Exportify export."""
 
 from __future__ import annotations
 
@@ -12,19 +12,62 @@ from bot.errors import UserError
 
 # TidyTuesday's playlist subgenres, mapped onto the built-in catalog's genre words.
 SUBGENRES: dict[str, tuple[str, ...]] = {
-    "electro house": ("house", "electro", "edm"), "big room": ("house", "edm"),
-    "pop edm": ("edm", "dance pop"), "progressive electro house": ("house", "edm"),
-    "dance pop": ("dance pop", "pop"), "post-teen pop": ("pop",), "electropop": ("synthpop", "pop"),
-    "indie poptimism": ("indie", "pop"), "hip hop": ("hip hop",), "southern hip hop": ("hip hop",),
-    "gangster rap": ("hip hop",), "trap": ("trap", "hip hop"), "album rock": ("classic rock", "rock"),
-    "classic rock": ("classic rock", "rock"), "permanent wave": ("new wave", "alternative", "rock"),
-    "hard rock": ("hard rock", "rock"), "tropical": ("latin",), "latin pop": ("latin", "pop"),
-    "reggaeton": ("reggaeton", "latin"), "latin hip hop": ("latin", "hip hop"),
-    "urban contemporary": ("r&b",), "hip pop": ("r&b", "hip hop"), "new jack swing": ("r&b",),
+    "electro house": ("house", "electro", "edm"),
+    "big room": ("house", "edm"),
+    "pop edm": ("edm", "dance pop"),
+    "progressive electro house": ("house", "edm"),
+    "dance pop": ("dance pop", "pop"),
+    "post-teen pop": ("pop",),
+    "electropop": ("synthpop", "pop"),
+    "indie poptimism": ("indie", "pop"),
+    "hip hop": ("hip hop",),
+    "southern hip hop": ("hip hop",),
+    "gangster rap": ("hip hop",),
+    "trap": ("trap", "hip hop"),
+    "album rock": ("classic rock", "rock"),
+    "classic rock": ("classic rock", "rock"),
+    "permanent wave": ("new wave", "alternative", "rock"),
+    "hard rock": ("hard rock", "rock"),
+    "tropical": ("latin",),
+    "latin pop": ("latin", "pop"),
+    "reggaeton": ("reggaeton", "latin"),
+    "latin hip hop": ("latin", "hip hop"),
+    "urban contemporary": ("r&b",),
+    "hip pop": ("r&b", "hip hop"),
+    "new jack swing": ("r&b",),
     "neo soul": ("soul", "r&b"),
 }
-GENRES = {"rap": "hip hop", "r&b": "r&b", "edm": "edm", "pop": "pop", "latin": "latin", "rock": "rock"}
-STOPWORDS = frozenset(["the", "a", "an", "of", "and", "or", "to", "in", "on", "for", "with", "my", "your", "our", "best", "top", "hits", "songs", "music"])
+GENRES = {
+    "rap": "hip hop",
+    "r&b": "r&b",
+    "edm": "edm",
+    "pop": "pop",
+    "latin": "latin",
+    "rock": "rock",
+}
+STOPWORDS = frozenset(
+    [
+        "the",
+        "a",
+        "an",
+        "of",
+        "and",
+        "or",
+        "to",
+        "in",
+        "on",
+        "for",
+        "with",
+        "my",
+        "your",
+        "our",
+        "best",
+        "top",
+        "hits",
+        "songs",
+        "music",
+    ]
+)
 
 
 def read_catalog(path: Path) -> list[CatalogTrack]:
@@ -75,9 +118,14 @@ def _year(value: str | None) -> int | None:
     return int(head) if head.isdigit() else None
 
 
-def moods_from_features(energy: float | None, valence: float | None, dance: float | None,
-                        acoustic: float | None, genres: tuple[str, ...],
-                        tags: tuple[str, ...]) -> tuple[str, ...]:
+def moods_from_features(
+    energy: float | None,
+    valence: float | None,
+    dance: float | None,
+    acoustic: float | None,
+    genres: tuple[str, ...],
+    tags: tuple[str, ...],
+) -> tuple[str, ...]:
     """Spotify's audio features (in the file, not from the API) turned into mood words."""
     moods: list[str] = []
     if energy is not None:
@@ -109,24 +157,35 @@ def _tidytuesday(reader: csv.DictReader[str]) -> Iterator[CatalogTrack]:
         title, artist = row.get("track_name") or "", row.get("track_artist") or ""
         if not title or title == "NA" or not artist or artist == "NA":
             continue
-        genres = (*SUBGENRES.get(row.get("playlist_subgenre", ""), ()),
-                  GENRES.get(row.get("playlist_genre", ""), ""))
+        genres = (
+            *SUBGENRES.get(row.get("playlist_subgenre", ""), ()),
+            GENRES.get(row.get("playlist_genre", ""), ""),
+        )
         genres = tuple(dict.fromkeys(g for g in genres if g))
         tags = _words(row.get("playlist_name", ""))
         energy = _float(row.get("energy"))
         instrumental = _float(row.get("instrumentalness"))
         popularity = _float(row.get("track_popularity"))
         yield CatalogTrack(
-            artists=(artist.strip(),), title=title.strip(),
-            year=_year(row.get("track_album_release_date")), genres=genres,
-            moods=moods_from_features(energy, _float(row.get("valence")),
-                                      _float(row.get("danceability")),
-                                      _float(row.get("acousticness")), genres, tags),
-            tempo=_float(row.get("tempo")), energy=energy,
+            artists=(artist.strip(),),
+            title=title.strip(),
+            year=_year(row.get("track_album_release_date")),
+            genres=genres,
+            moods=moods_from_features(
+                energy,
+                _float(row.get("valence")),
+                _float(row.get("danceability")),
+                _float(row.get("acousticness")),
+                genres,
+                tags,
+            ),
+            tempo=_float(row.get("tempo")),
+            energy=energy,
             vocals=None if instrumental is None else instrumental < 0.5,
             uri=f"spotify:track:{row['track_id']}" if row.get("track_id") else None,
             popularity=int(popularity) if popularity is not None else 50,
-            tags=tags, source="imported",
+            tags=tags,
+            source="imported",
         )
 
 
@@ -137,19 +196,29 @@ def _exportify(reader: csv.DictReader[str]) -> Iterator[CatalogTrack]:
             continue
         artists = tuple(a.strip() for a in names.split(";" if ";" in names else ",") if a.strip())
         uri = row.get("Track URI") or (
-            f"spotify:track:{row['Spotify ID']}" if row.get("Spotify ID") else None)
+            f"spotify:track:{row['Spotify ID']}" if row.get("Spotify ID") else None
+        )
         genres = tuple(g.strip() for g in (row.get("Genres") or "").split(",") if g.strip())
         energy = _float(row.get("Energy"))
         instrumental = _float(row.get("Instrumentalness"))
         popularity = _float(row.get("Popularity"))
         yield CatalogTrack(
-            artists=artists, title=title.strip(),
-            year=_year(row.get("Album Release Date") or row.get("Release Date")), genres=genres,
-            moods=moods_from_features(energy, _float(row.get("Valence")),
-                                      _float(row.get("Danceability")),
-                                      _float(row.get("Acousticness")), genres, ()),
-            tempo=_float(row.get("Tempo")), energy=energy,
+            artists=artists,
+            title=title.strip(),
+            year=_year(row.get("Album Release Date") or row.get("Release Date")),
+            genres=genres,
+            moods=moods_from_features(
+                energy,
+                _float(row.get("Valence")),
+                _float(row.get("Danceability")),
+                _float(row.get("Acousticness")),
+                genres,
+                (),
+            ),
+            tempo=_float(row.get("Tempo")),
+            energy=energy,
             vocals=None if instrumental is None else instrumental < 0.5,
-            uri=uri or None, popularity=int(popularity) if popularity is not None else 50,
+            uri=uri or None,
+            popularity=int(popularity) if popularity is not None else 50,
             source="imported",
         )

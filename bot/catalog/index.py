@@ -5,8 +5,8 @@ from __future__ import annotations
 import csv
 import re
 from collections import defaultdict
-from dataclasses import dataclass, replace
 from collections.abc import Iterable
+from dataclasses import dataclass, replace
 from importlib import resources
 
 from rapidfuzz import fuzz, process
@@ -14,8 +14,11 @@ from rapidfuzz import fuzz, process
 from bot import rules
 from bot.catalog.model import CatalogTrack
 
-VERSION = re.compile(r"\b(remix|mix|live|ao vivo|en vivo|karaoke|cover|sped up|slowed|edit|"
-                     r"remaster(ed)?|version|instrumental|acoustic)\b", re.IGNORECASE)
+VERSION = re.compile(
+    r"\b(remix|mix|live|ao vivo|en vivo|karaoke|cover|sped up|slowed|edit|"
+    r"remaster(ed)?|version|instrumental|acoustic)\b",
+    re.IGNORECASE,
+)
 TITLE_FLOOR = 88  # a fuzzy title match below this is a different song
 ARTIST_FLOOR = 85
 
@@ -35,8 +38,15 @@ class Facts:
     @classmethod
     def of(cls, t: CatalogTrack) -> Facts:
         keys = [rules.artist_key(a) for a in t.artists]
-        return cls(t.key, frozenset(keys), keys[0] if keys else "", frozenset(t.genres),
-                   frozenset(t.moods), frozenset(t.tags), bool(VERSION.search(t.title)))
+        return cls(
+            t.key,
+            frozenset(keys),
+            keys[0] if keys else "",
+            frozenset(t.genres),
+            frozenset(t.moods),
+            frozenset(t.tags),
+            bool(VERSION.search(t.title)),
+        )
 
 
 class Catalog:
@@ -63,7 +73,8 @@ class Catalog:
             self.tracks[existing] = merged
             self.facts[existing] = Facts.of(merged)
             for tag in {*merged.genres, *merged.moods, *merged.tags} - (
-                    old.genres | old.moods | old.tags):
+                old.genres | old.moods | old.tags
+            ):
                 self.by_tag[tag].append(existing)
             return
         index = len(self.tracks)
@@ -98,8 +109,9 @@ class Catalog:
         key = rules.artist_key(name)
         if key in self.artist_names:
             return self.artist_names[key]
-        best = process.extractOne(key, self.artist_names.keys(), scorer=fuzz.ratio,
-                                  score_cutoff=ARTIST_FLOOR)
+        best = process.extractOne(
+            key, self.artist_names.keys(), scorer=fuzz.ratio, score_cutoff=ARTIST_FLOOR
+        )
         return self.artist_names[best[0]] if best else None
 
 
@@ -129,16 +141,18 @@ def builtin_tracks() -> list[CatalogTrack]:
             continue
         with entry.open(encoding="utf-8", newline="") as handle:
             for row in csv.DictReader(handle):
-                tracks.append(CatalogTrack(
-                    artists=_split(row["artist"]),
-                    title=row["title"].strip(),
-                    year=int(row["year"]) if row["year"] else None,
-                    genres=_split(row["genres"]),
-                    moods=_split(row["moods"]),
-                    tempo=float(row["tempo"]) if row["tempo"] else None,
-                    energy=float(row["energy"]) if row["energy"] else None,
-                    vocals=row["vocals"] == "1" if row["vocals"] else None,
-                ))
+                tracks.append(
+                    CatalogTrack(
+                        artists=_split(row["artist"]),
+                        title=row["title"].strip(),
+                        year=int(row["year"]) if row["year"] else None,
+                        genres=_split(row["genres"]),
+                        moods=_split(row["moods"]),
+                        tempo=float(row["tempo"]) if row["tempo"] else None,
+                        energy=float(row["energy"]) if row["energy"] else None,
+                        vocals=row["vocals"] == "1" if row["vocals"] else None,
+                    )
+                )
     return tracks
 
 

@@ -15,10 +15,21 @@ if TYPE_CHECKING:
 Handler = Callable[["Setlist", "Context", "Command"], AsyncIterator["Reply"]]
 
 HANDLERS: dict[str, Handler] = {
-    "say": planning.say, "new": planning.new, "more": planning.more, "refine": planning.refine,
-    "length": planning.length, "undo": planning.undo, "redo": planning.redo,
-    "keep": voting.keep, "drop": voting.drop,
-    "ban": channel.ban, "unban": channel.unban, "rules": channel.show_rules,
-    "show": output.show, "export": output.export_, "publish": output.publish, "help": output.help_,
+    "say": planning.say,
+    "new": planning.new,
+    "more": planning.more,
+    "refine": planning.refine,
+    "length": planning.length,
+    "undo": planning.undo,
+    "redo": planning.redo,
+    "keep": voting.keep,
+    "drop": voting.drop,
+    "ban": channel.ban,
+    "unban": channel.unban,
+    "rules": channel.show_rules,
+    "show": output.show,
+    "export": output.export_,
+    "publish": output.publish,
+    "help": output.help_,
 }
 SLOW = frozenset({"say", "new", "more", "refine"})  # these plan a round

@@ -22,8 +22,11 @@ async def show(app: Setlist, ctx: Context, cmd: Command) -> AsyncIterator[Reply]
 async def export_(app: Setlist, ctx: Context, cmd: Command) -> AsyncIterator[Reply]:
     session = await active(app, ctx)
     slug = re.sub(r"[^a-z0-9]+", "-", session.prompt.lower()).strip("-")[:40] or "playlist"
-    yield Document(f"setlist-{slug}.{cmd.text}", export.render(session, cmd.text),
-                   export.MEDIA_TYPES[cmd.text])
+    yield Document(
+        f"setlist-{slug}.{cmd.text}",
+        export.render(session, cmd.text),
+        export.MEDIA_TYPES[cmd.text],
+    )
 
 
 async def publish(app: Setlist, ctx: Context, cmd: Command) -> AsyncIterator[Reply]:
@@ -33,4 +36,3 @@ async def publish(app: Setlist, ctx: Context, cmd: Command) -> AsyncIterator[Rep
 
 async def help_(app: Setlist, ctx: Context, cmd: Command) -> AsyncIterator[Reply]:
     yield Text(messages.help_text(app.prefix))
-

@@ -17,9 +17,15 @@ if TYPE_CHECKING:
 
 
 def posted(session: Session, notes: list[str], fresh: bool = True) -> RoundPosted:
-    return RoundPosted(key=session.key, round_no=session.round_no, prompt=session.prompt,
-                       target_length=session.target_length, tracks=session.views(),
-                       notes=tuple(notes), fresh=fresh)
+    return RoundPosted(
+        key=session.key,
+        round_no=session.round_no,
+        prompt=session.prompt,
+        target_length=session.target_length,
+        tracks=session.views(),
+        notes=tuple(notes),
+        fresh=fresh,
+    )
 
 
 async def active(app: Setlist, ctx: Context) -> Session:
@@ -67,8 +73,7 @@ async def more(app: Setlist, ctx: Context, cmd: Command) -> AsyncIterator[Reply]
     step = await app.store.update(ctx.key, change)
     if step is None:
         raise UserError(messages.no_session())
-    notes += messages.round_notes(len(added), step.session.target_length,
-                                  len(step.session.tracks))
+    notes += messages.round_notes(len(added), step.session.target_length, len(step.session.tracks))
     yield posted(step.session, notes)
 
 
@@ -93,8 +98,7 @@ async def refine(app: Setlist, ctx: Context, cmd: Command) -> AsyncIterator[Repl
     if step is None:
         raise UserError(messages.no_session())
     notes = [messages.refined(cmd.text, ctx.member.name)]
-    notes += messages.round_notes(len(added), step.session.target_length,
-                                  len(step.session.tracks))
+    notes += messages.round_notes(len(added), step.session.target_length, len(step.session.tracks))
     yield posted(step.session, notes)
 
 

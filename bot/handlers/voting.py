@@ -33,8 +33,9 @@ async def drop(app: Setlist, ctx: Context, cmd: Command) -> AsyncIterator[Reply]
         yield r
 
 
-async def vote_positions(app: Setlist, ctx: Context, positions: tuple[int, ...],
-                         direction: Direction | None) -> AsyncIterator[Reply]:
+async def vote_positions(
+    app: Setlist, ctx: Context, positions: tuple[int, ...], direction: Direction | None
+) -> AsyncIterator[Reply]:
     def pick(s: Session) -> list[Track]:
         valid = {t.position for t in s.tracks}
         missing = [p for p in positions if p not in valid]
@@ -46,8 +47,9 @@ async def vote_positions(app: Setlist, ctx: Context, positions: tuple[int, ...],
         yield r
 
 
-async def reaction(app: Setlist, ctx: Context,
-                   event: ReactionAdded | ReactionRemoved) -> AsyncIterator[Reply]:
+async def reaction(
+    app: Setlist, ctx: Context, event: ReactionAdded | ReactionRemoved
+) -> AsyncIterator[Reply]:
     direction = direction_of(event.emoji)
     if direction is None:
         return  # any other emoji is just a reaction
@@ -70,8 +72,9 @@ async def reaction(app: Setlist, ctx: Context,
         yield r
 
 
-async def _vote(app: Setlist, ctx: Context, pick: Callable[[Session], list[Track]],
-                direction: Direction | None) -> AsyncIterator[Reply]:
+async def _vote(
+    app: Setlist, ctx: Context, pick: Callable[[Session], list[Track]], direction: Direction | None
+) -> AsyncIterator[Reply]:
     changed: list[str] = []
     unchanged: list[str] = []
     ran = False

@@ -10,7 +10,8 @@ from bot import rules
 from bot.catalog.index import VERSION, Catalog, Facts
 from bot.catalog.model import CatalogTrack
 from bot.planner.base import PlanRequest, Proposal, Slot
-from bot.planner.understand import FAMILIES, Intent, understand
+from bot.planner.understand import Intent, understand
+from bot.planner.vocabulary import FAMILIES
 from bot.tempo import fits_bpm
 
 PER_ARTIST = 2  # at most this many tracks by one artist in a playlist
@@ -43,8 +44,7 @@ class OfflinePlanner:
         for _member, text in request.refinements:
             everyone = everyone.then(understand(text, known).exclusions())
         taken = set(request.exclude)
-        per_artist = Counter(rules.artist_key(s.artists[0]) for s in request.present
-                             if s.artists)
+        per_artist = Counter(rules.artist_key(s.artists[0]) for s in request.present if s.artists)
         out: list[Proposal] = []
         for slot in request.slots:
             intent = base
@@ -53,12 +53,24 @@ class OfflinePlanner:
             out += self._fill(slot, intent.then(everyone), request, taken, per_artist)
         return out
 
-    def _fill(self, slot: Slot, intent: Intent, request: PlanRequest, taken: set[str],
-              per_artist: Counter[str]) -> list[Proposal]:
-        like = [self.catalog.lookup(s.artists, s.title) for s in request.present
-                if s.position in intent.like]
-        match = Match(intent, [t for t in like if t is not None],
-                      {rules.artist_key(b) for b in request.banned} | intent.avoid_artists)
+    def _fill(
+        self,
+        slot: Slot,
+        intent: Intent,
+        request: PlanRequest,
+        taken: set[str],
+        per_artist: Counter[str],
+    ) -> list[Proposal]:
+        like = [
+            self.catalog.lookup(s.artists, s.title)
+            for s in request.present
+            if s.position in intent.like
+        ]
+        match = Match(
+            intent,
+            [t for t in like if t is not None],
+            {rules.artist_key(b) for b in request.banned} | intent.avoid_artists,
+        )
         picked: list[Proposal] = []
         pool = self._pool(intent, match.refs)
         buckets: dict[int, list[int]] = defaultdict(list)
@@ -72,21 +84,51 @@ class OfflinePlanner:
         for level in sorted(buckets):
             if len(picked) >= slot.count:
                 break
-            picked += self._pick(buckets[level], level, match, slot, request.seed, taken,
-                                 per_artist, slot.count - len(picked))
+            picked += self._pick(
+                buckets[level],
+                level,
+                match,
+                slot,
+                request.seed,
+                taken,
+                per_artist,
+                slot.count - len(picked),
+            )
         if len(picked) < slot.count:  # the pool ran dry: look at the whole catalog
             rest = sorted(set(range(len(self.catalog.tracks))) - set(pool))
-            rest = [i for i in rest if self.catalog.facts[i].key not in taken
-                    and match.level(self.catalog.tracks[i], self.catalog.facts[i]) is not None]
-            picked += self._pick(rest, ANYTHING, match, slot, request.seed, taken, per_artist,
-                                 slot.count - len(picked))
+            rest = [
+                i
+                for i in rest
+                if self.catalog.facts[i].key not in taken
+                and match.level(self.catalog.tracks[i], self.catalog.facts[i]) is not None
+            ]
+            picked += self._pick(
+                rest,
+                ANYTHING,
+                match,
+                slot,
+                request.seed,
+                taken,
+                per_artist,
+                slot.count - len(picked),
+            )
         return picked
 
-    def _pick(self, indices: list[int], level: int, match: Match, slot: Slot, seed: str,
-              taken: set[str], per_artist: Counter[str], count: int) -> list[Proposal]:
+    def _pick(
+        self,
+        indices: list[int],
+        level: int,
+        match: Match,
+        slot: Slot,
+        seed: str,
+        taken: set[str],
+        per_artist: Counter[str],
+        count: int,
+    ) -> list[Proposal]:
         tracks, facts = self.catalog.tracks, self.catalog.facts
-        ranked = sorted(indices, key=lambda i: -match.score(tracks[i], facts[i])
-                        - _jitter(seed, facts[i].key))
+        ranked = sorted(
+            indices, key=lambda i: -match.score(tracks[i], facts[i]) - _jitter(seed, facts[i].key)
+        )
         picked: list[Proposal] = []
         for i in ranked:
             if len(picked) >= count:
@@ -96,11 +138,17 @@ class OfflinePlanner:
                 continue
             taken.add(fact.key)
             per_artist[fact.lead] += 1
-            picked.append(Proposal(
-                artists=track.artists, title=track.title, serves=slot.member,
-                reason=explain(track, fact, match, level), year=track.year,
-                tempo=track.tempo, uri=track.uri,
-            ))
+            picked.append(
+                Proposal(
+                    artists=track.artists,
+                    title=track.title,
+                    serves=slot.member,
+                    reason=explain(track, fact, match, level),
+                    year=track.year,
+                    tempo=track.tempo,
+                    uri=track.uri,
+                )
+            )
         return picked
 
     def _pool(self, intent: Intent, refs: list[CatalogTrack]) -> Iterable[int]:
@@ -185,16 +233,18 @@ class Match:
         score += 1.5 * len(i.moods & f.moods)
         if i.energy and t.energy is not None:
             low, high = i.energy
-            score += 1.5 if low <= t.energy <= high else -4 * min(abs(t.energy - low),
-                                                                  abs(t.energy - high))
+            score += (
+                1.5
+                if low <= t.energy <= high
+                else -4 * min(abs(t.energy - low), abs(t.energy - high))
+            )
         if i.vocals is False and t.vocals is None:
             score -= 1
         if f.artist_keys & i.artists:
             score += 6
         for ref in self.refs:
             score += 1.5 * min(2, len(f.genres.intersection(ref.genres)))
-            if ref.tempo and t.tempo and fits_bpm(t.tempo, ref.tempo, ref.tempo,
-                                                  ref.tempo * 0.06):
+            if ref.tempo and t.tempo and fits_bpm(t.tempo, ref.tempo, ref.tempo, ref.tempo * 0.06):
                 score += 1.5
             if ref.year and t.year and abs(ref.year - t.year) <= 5:
                 score += 1
@@ -225,8 +275,9 @@ def explain(t: CatalogTrack, f: Facts, match: Match, level: int) -> str:
         if low - 5 <= t.tempo <= high + 5:
             parts.append(f"{t.tempo:.0f} BPM")
         elif fits_bpm(t.tempo, low, high):
-            parts.append(f"{t.tempo:.0f} BPM, {'half' if t.tempo < low else 'double'}-time "
-                         f"for {target}")
+            parts.append(
+                f"{t.tempo:.0f} BPM, {'half' if t.tempo < low else 'double'}-time for {target}"
+            )
         else:
             parts.append(f"{t.tempo:.0f} BPM, near {target}")
     elif intent.bpm:

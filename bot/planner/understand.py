@@ -7,96 +7,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 
 from bot import rules
+from bot.planner.vocabulary import (
+    DECADE_WORDS,
+    FILLER,
+    GENRE_WORDS,
+    MOOD_WORDS,
+    NEGATORS,
+    VOCAL_WORDS,
+)
 
-# word or phrase (folded) → genre tags it asks for
-GENRE_WORDS: dict[str, tuple[str, ...]] = {
-    "edm": ("edm",), "electronic dance": ("edm",), "dance music": ("edm", "dance pop"),
-    "house": ("house",), "deep house": ("house",), "techno": ("techno",), "trance": ("trance",),
-    "drum and bass": ("drum and bass",), "drum n bass": ("drum and bass",), "dnb": ("drum and bass",),
-    "jungle": ("drum and bass",), "dubstep": ("dubstep",), "electro": ("electro",),
-    "electronic": ("electronic",), "electronica": ("electronic",), "pop": ("pop",),
-    "dance pop": ("dance pop",), "synthpop": ("synthpop",), "synth pop": ("synthpop",),
-    "synthwave": ("synthpop",), "new wave": ("new wave",), "disco": ("disco",), "funk": ("funk",),
-    "soul": ("soul",), "motown": ("soul",), "r and b": ("r&b",), "rnb": ("r&b",),
-    "hip hop": ("hip hop",), "rap": ("hip hop",), "trap": ("trap",), "rock": ("rock",),
-    "classic rock": ("classic rock",), "hard rock": ("hard rock",), "metal": ("metal",),
-    "heavy metal": ("metal",), "punk": ("punk",), "pop punk": ("punk",), "grunge": ("grunge",),
-    "alternative": ("alternative",), "alt rock": ("alternative",), "indie": ("indie",),
-    "folk": ("folk",), "country": ("country",), "blues": ("blues",), "jazz": ("jazz",),
-    "reggae": ("reggae",), "latin": ("latin",), "reggaeton": ("reggaeton",), "k pop": ("k-pop",),
-    "kpop": ("k-pop",), "ambient": ("ambient",), "lofi": ("lofi",), "lo fi": ("lofi",),
-    "chillhop": ("lofi",), "classical": ("classical",), "orchestral": ("classical", "soundtrack"),
-    "soundtrack": ("soundtrack",), "film score": ("soundtrack",), "afrobeats": ("afrobeats",),
-    "afrobeat": ("afrobeats",), "gospel": ("gospel",), "singer songwriter": ("singer-songwriter",),
-}
-# A broad word accepts its family: "EDM" is happy with drum and bass or house.
-FAMILIES: dict[str, frozenset[str]] = {
-    "edm": frozenset({"edm", "house", "techno", "trance", "drum and bass", "dubstep", "electro"}),
-    "electronic": frozenset({"electronic", "edm", "house", "techno", "trance", "drum and bass",
-                             "dubstep", "electro", "ambient", "synthpop"}),
-    "rock": frozenset({"rock", "classic rock", "hard rock", "alternative", "indie", "grunge",
-                       "punk"}),
-    "pop": frozenset({"pop", "dance pop", "synthpop", "k-pop"}),
-    "hip hop": frozenset({"hip hop", "trap"}),
-    "r&b": frozenset({"r&b", "soul"}),
-    "latin": frozenset({"latin", "reggaeton"}),
-    "metal": frozenset({"metal", "hard rock"}),
-    "soul": frozenset({"soul", "funk", "r&b"}),
-}
-# word or phrase → (moods, energy range or None, prefers instrumental)
-MOOD_WORDS: dict[str, tuple[tuple[str, ...], tuple[float, float] | None, bool]] = {
-    "running": (("workout", "energetic"), (0.7, 1.0), False),
-    "run": (("workout", "energetic"), (0.7, 1.0), False),
-    "jogging": (("workout", "energetic"), (0.65, 1.0), False),
-    "workout": (("workout", "energetic"), (0.7, 1.0), False),
-    "gym": (("workout", "energetic"), (0.7, 1.0), False),
-    "training": (("workout", "energetic"), (0.7, 1.0), False),
-    "cardio": (("workout", "energetic"), (0.7, 1.0), False),
-    "lifting": (("workout", "aggressive"), (0.7, 1.0), False),
-    "energetic": (("energetic",), (0.7, 1.0), False), "hype": (("energetic",), (0.75, 1.0), False),
-    "upbeat": (("happy", "energetic"), (0.6, 1.0), False),
-    "hard": (("aggressive",), (0.8, 1.0), False), "harder": (("aggressive",), (0.85, 1.0), False),
-    "heavy": (("aggressive",), (0.8, 1.0), False),
-    "heavier": (("aggressive",), (0.85, 1.0), False), "aggressive": (("aggressive",), (0.8, 1.0), False),
-    "angry": (("aggressive",), (0.8, 1.0), False),
-    "drops": (("drops",), None, False), "drop": (("drops",), None, False),
-    "bass drops": (("drops",), None, False),
-    "chill": (("chill",), (0.0, 0.6), False), "chilled": (("chill",), (0.0, 0.6), False),
-    "relax": (("chill", "calm"), (0.0, 0.5), False), "relaxing": (("chill", "calm"), (0.0, 0.5), False),
-    "calm": (("calm",), (0.0, 0.45), False), "mellow": (("mellow",), (0.0, 0.55), False),
-    "study": (("focus", "chill"), (0.0, 0.55), True), "studying": (("focus", "chill"), (0.0, 0.55), True),
-    "focus": (("focus",), (0.0, 0.55), True), "concentration": (("focus",), (0.0, 0.55), True),
-    "reading": (("focus", "calm"), (0.0, 0.5), True), "work": (("focus",), (0.0, 0.6), True),
-    "sleep": (("calm",), (0.0, 0.35), True), "sleeping": (("calm",), (0.0, 0.35), True),
-    "party": (("party",), (0.6, 1.0), False), "club": (("party",), (0.7, 1.0), False),
-    "dance": (("party", "groovy"), (0.6, 1.0), False), "dancing": (("party", "groovy"), (0.6, 1.0), False),
-    "groovy": (("groovy",), None, False), "funky": (("groovy",), None, False),
-    "happy": (("happy",), None, False), "feel good": (("happy", "uplifting"), None, False),
-    "uplifting": (("uplifting",), None, False), "euphoric": (("euphoric",), None, False),
-    "sad": (("sad", "melancholic"), (0.0, 0.6), False),
-    "melancholic": (("melancholic",), None, False), "heartbreak": (("sad",), None, False),
-    "crying": (("sad",), (0.0, 0.5), False), "dark": (("dark",), None, False),
-    "romantic": (("romantic",), None, False), "love": (("romantic",), None, False),
-    "date night": (("romantic", "sensual"), None, False), "sexy": (("sensual",), None, False),
-    "road trip": (("driving",), None, False), "driving": (("driving",), None, False),
-    "drive": (("driving",), None, False), "summer": (("summer",), None, False),
-    "beach": (("summer",), None, False), "epic": (("epic",), None, False),
-    "anthems": (("anthemic",), None, False), "anthemic": (("anthemic",), None, False),
-    "nostalgic": (("nostalgic",), None, False), "dreamy": (("dreamy",), None, False),
-    "acoustic": (("acoustic",), None, False),
-}
-DECADE_WORDS = {"sixties": 1960, "seventies": 1970, "eighties": 1980, "nineties": 1990,
-                "noughties": 2000, "aughts": 2000}
-FILLER = frozenset(["more", "less", "some", "songs", "song", "tracks", "track", "playlist", "music", "something", "from", "with", "like", "please", "want", "need", "give", "that", "this", "these", "those", "them", "only", "just"])
-VOCAL_WORDS = {"vocals", "vocal", "singing", "lyrics", "words"}
-NEGATORS = ("no more", "no", "without", "not", "avoid", "skip", "less", "except", "nothing by",
-            "none of", "stop with", "fewer", "ban")
 _BPM_RANGE = re.compile(r"(\d{2,3})\s*(?:-|–|to|and)\s*(\d{2,3})\s*bpm")
 _BPM = re.compile(r"(\d{2,3})\s*bpm|bpm\s*(?:of\s*)?(\d{2,3})|tempo\s*(\d{2,3})")
 _DECADE = re.compile(r"(?<!\d)(?:(19|20)(\d)0s|(\d)0s)(?!\w)")
 _YEAR_RANGE = re.compile(r"(?<!\d)((?:19|20)\d\d)\s*(?:-|–|to)\s*((?:19|20)\d\d)(?!\d)")
 _YEAR = re.compile(r"(?<![\d.])((?:19|20)\d\d)(?![\d s])")
-_LIKE = re.compile(r"(?:like|similar to|as)\s+(?:#|number\s+|track\s+)?(\d{1,3}(?:\s*(?:,|and|&)\s*\d{1,3})*)")
+_LIKE = re.compile(
+    r"(?:like|similar to|as)\s+(?:#|number\s+|track\s+)?(\d{1,3}(?:\s*(?:,|and|&)\s*\d{1,3})*)"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,19 +48,24 @@ class Intent:
             moods=self.moods | later.moods,
             avoid_genres=self.avoid_genres | later.avoid_genres,
             avoid_moods=self.avoid_moods | later.avoid_moods,
-            bpm=later.bpm or self.bpm, years=later.years or self.years,
+            bpm=later.bpm or self.bpm,
+            years=later.years or self.years,
             energy=later.energy or self.energy,
             vocals=later.vocals if later.vocals is not None else self.vocals,
             artists=self.artists | later.artists,
             avoid_artists=self.avoid_artists | later.avoid_artists,
-            like=later.like or self.like, words=self.words | later.words,
+            like=later.like or self.like,
+            words=self.words | later.words,
         )
 
     def exclusions(self) -> Intent:
         """Only what this intent rules out: those apply to every member's slots."""
-        return Intent(avoid_genres=self.avoid_genres, avoid_moods=self.avoid_moods,
-                      avoid_artists=self.avoid_artists,
-                      vocals=False if self.vocals is False else None)
+        return Intent(
+            avoid_genres=self.avoid_genres,
+            avoid_moods=self.avoid_moods,
+            avoid_artists=self.avoid_artists,
+            vocals=False if self.vocals is False else None,
+        )
 
 
 def _phrases(words: list[str], table: Mapping[str, object]) -> list[tuple[int, int, str]]:
@@ -141,8 +73,8 @@ def _phrases(words: list[str], table: Mapping[str, object]) -> list[tuple[int, i
     found, i = [], 0
     while i < len(words):
         for n in (3, 2, 1):
-            phrase = " ".join(words[i:i + n])
-            if len(words[i:i + n]) == n and phrase in table:
+            phrase = " ".join(words[i : i + n])
+            if len(words[i : i + n]) == n and phrase in table:
                 found.append((i, i + n, phrase))
                 i += n
                 break
@@ -153,7 +85,7 @@ def _phrases(words: list[str], table: Mapping[str, object]) -> list[tuple[int, i
 
 def _negated(words: list[str], start: int) -> bool:
     """A negator within the three words before, or earlier in the same clause."""
-    before = " ".join(words[max(0, start - 3):start])
+    before = " ".join(words[max(0, start - 3) : start])
     return any(re.search(rf"(^| ){n}( |$)", before) for n in NEGATORS)
 
 
@@ -186,9 +118,15 @@ def understand(text: str, artists: Mapping[str, str] | None = None) -> Intent:
                 vocals = not _negated(words, i)
             elif word in ("instrumental", "instrumentals"):
                 vocals = _negated(words, i)
-    intent = replace(intent, genres=frozenset(genres), moods=frozenset(moods),
-                     avoid_genres=frozenset(avoid_g), avoid_moods=frozenset(avoid_m),
-                     energy=energy, vocals=vocals)
+    intent = replace(
+        intent,
+        genres=frozenset(genres),
+        moods=frozenset(moods),
+        avoid_genres=frozenset(avoid_g),
+        avoid_moods=frozenset(avoid_m),
+        energy=energy,
+        vocals=vocals,
+    )
     intent = replace(intent, bpm=_bpm(lowered), years=_years(lowered, folded))
     if m := _LIKE.search(lowered):
         intent = replace(intent, like=tuple(int(n) for n in re.findall(r"\d+", m.group(1))))
@@ -245,10 +183,10 @@ def _artists(text: str, known: Mapping[str, str]) -> tuple[set[str], set[str], l
         i = 0
         while i < len(words):
             for n in (5, 4, 3, 2, 1):
-                chunk = [w for w in words[i:i + n] if w]
-                if len(words[i:i + n]) < n or not chunk:
+                chunk = [w for w in words[i : i + n] if w]
+                if len(words[i : i + n]) < n or not chunk:
                     continue
-                key = rules.artist_key(" ".join(raw[i:i + n]))
+                key = rules.artist_key(" ".join(raw[i : i + n]))
                 if key not in known:
                     continue
                 if n == 1 and not raw[i][:1].isupper() and not _cued(words, i):
@@ -256,7 +194,7 @@ def _artists(text: str, known: Mapping[str, str]) -> tuple[set[str], set[str], l
                 if key in GENRE_WORDS or key in MOOD_WORDS:
                     continue
                 (avoided if _negated(words, i) else wanted).add(key)
-                spans.append(" ".join(raw[i:i + n]))
+                spans.append(" ".join(raw[i : i + n]))
                 i += n
                 break
             else:

@@ -66,10 +66,14 @@ class SqliteStore:
 
     # -- sessions ----------------------------------------------------------------------------
     async def _current(self, db: aiosqlite.Connection, key: str) -> tuple[Session, int] | None:
-        row = await (await db.execute(
-            "SELECT s.id, s.version, v.state FROM channels c JOIN sessions s "
-            "ON s.id = c.active_session JOIN versions v ON v.session_id = s.id "
-            "AND v.version = s.version WHERE c.key = ?", (key,))).fetchone()
+        row = await (
+            await db.execute(
+                "SELECT s.id, s.version, v.state FROM channels c JOIN sessions s "
+                "ON s.id = c.active_session JOIN versions v ON v.session_id = s.id "
+                "AND v.version = s.version WHERE c.key = ?",
+                (key,),
+            )
+        ).fetchone()
         if row is None:
             return None
         return Session.from_dict(json.loads(row[2])), row[1]
@@ -79,31 +83,39 @@ class SqliteStore:
             found = await self._current(self._db, key)
         return found[0] if found else None
 
-    async def _save(self, db: aiosqlite.Connection, session: Session, version: int,
-                    label: str) -> None:
+    async def _save(
+        self, db: aiosqlite.Connection, session: Session, version: int, label: str
+    ) -> None:
         now = time.time()
         state = json.dumps(session.to_dict(), ensure_ascii=False)
         # A new step after an undo discards the redo tail, as in every editor.
-        await db.execute("DELETE FROM versions WHERE session_id = ? AND version >= ?",
-                         (session.id, version))
-        await db.execute("INSERT INTO versions VALUES (?, ?, ?, ?, ?)",
-                         (session.id, version, label, state, now))
-        await db.execute("DELETE FROM versions WHERE session_id = ? AND version < ?",
-                         (session.id, version - HISTORY_LIMIT))
+        await db.execute(
+            "DELETE FROM versions WHERE session_id = ? AND version >= ?", (session.id, version)
+        )
+        await db.execute(
+            "INSERT INTO versions VALUES (?, ?, ?, ?, ?)", (session.id, version, label, state, now)
+        )
+        await db.execute(
+            "DELETE FROM versions WHERE session_id = ? AND version < ?",
+            (session.id, version - HISTORY_LIMIT),
+        )
         await db.execute(
             "INSERT INTO sessions VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE "
             "SET version = excluded.version, updated_at = excluded.updated_at",
-            (session.id, session.key, session.prompt, version, now, now))
+            (session.id, session.key, session.prompt, version, now, now),
+        )
         await self._set_channel(db, session.key, session.banned, session.id)
 
-    async def _set_channel(self, db: aiosqlite.Connection, key: str, banned: list[str],
-                           session_id: str | None = None) -> None:
+    async def _set_channel(
+        self, db: aiosqlite.Connection, key: str, banned: list[str], session_id: str | None = None
+    ) -> None:
         await db.execute(
             "INSERT INTO channels (key, banned, active_session, updated_at) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (key) DO UPDATE SET banned = excluded.banned, updated_at = "
             "excluded.updated_at, active_session = coalesce(excluded.active_session, "
             "active_session)",
-            (key, json.dumps(banned, ensure_ascii=False), session_id, time.time()))
+            (key, json.dumps(banned, ensure_ascii=False), session_id, time.time()),
+        )
 
     async def start_session(self, session: Session, label: str) -> None:
         async with self._tx() as db:
@@ -123,24 +135,34 @@ class SqliteStore:
 
     async def _move(self, key: str, delta: int) -> Step | None:
         async with self._tx() as db:
-            row = await (await db.execute(
-                "SELECT s.id, s.version FROM channels c JOIN sessions s ON s.id = "
-                "c.active_session WHERE c.key = ?", (key,))).fetchone()
+            row = await (
+                await db.execute(
+                    "SELECT s.id, s.version FROM channels c JOIN sessions s ON s.id = "
+                    "c.active_session WHERE c.key = ?",
+                    (key,),
+                )
+            ).fetchone()
             if row is None:
                 return None
             session_id, version = row
             target = version + delta
-            rows = await (await db.execute(
-                "SELECT version, label, state FROM versions WHERE session_id = ? "
-                "AND version IN (?, ?)", (session_id, version, target))).fetchall()
+            rows = await (
+                await db.execute(
+                    "SELECT version, label, state FROM versions WHERE session_id = ? "
+                    "AND version IN (?, ?)",
+                    (session_id, version, target),
+                )
+            ).fetchall()
             by_version = {r[0]: r for r in rows}
             if target < 1 or target not in by_version:
                 return None
             # Undo names the step it takes back; redo the step it brings again.
             label = by_version[version if delta < 0 else target][1]
             session = Session.from_dict(json.loads(by_version[target][2]))
-            await db.execute("UPDATE sessions SET version = ?, updated_at = ? WHERE id = ?",
-                             (target, time.time(), session_id))
+            await db.execute(
+                "UPDATE sessions SET version = ?, updated_at = ? WHERE id = ?",
+                (target, time.time(), session_id),
+            )
             await self._set_channel(db, key, session.banned)
             return Step(session, label)
 
@@ -153,8 +175,9 @@ class SqliteStore:
     # -- channel rules -----------------------------------------------------------------------
     async def banned(self, key: str) -> list[str]:
         async with self._lock:
-            row = await (await self._db.execute(
-                "SELECT banned FROM channels WHERE key = ?", (key,))).fetchone()
+            row = await (
+                await self._db.execute("SELECT banned FROM channels WHERE key = ?", (key,))
+            ).fetchone()
         return json.loads(row[0]) if row else []
 
     async def set_banned(self, key: str, banned: list[str]) -> None:
@@ -166,7 +189,8 @@ class SqliteStore:
         async with self._tx() as db:
             cursor = await db.execute(
                 "INSERT INTO seen_events VALUES (?, ?) ON CONFLICT DO NOTHING",
-                (event_id, time.time()))
+                (event_id, time.time()),
+            )
             # Forget ids after a day: platforms retry within minutes.
             await db.execute("DELETE FROM seen_events WHERE at < ?", (time.time() - 86400,))
             return cursor.rowcount == 1
@@ -178,23 +202,34 @@ class SqliteStore:
                 return
             await db.executemany(
                 "INSERT OR REPLACE INTO message_links VALUES (?, ?, ?, ?)",
-                [(message_id, key, found[0].id, track_id) for message_id, track_id in pairs])
+                [(message_id, key, found[0].id, track_id) for message_id, track_id in pairs],
+            )
 
     async def track_for_message(self, message_id: str) -> tuple[str, str] | None:
         async with self._lock:
-            row = await (await self._db.execute(
-                "SELECT channel, track_id FROM message_links WHERE message_id = ?",
-                (message_id,))).fetchone()
+            row = await (
+                await self._db.execute(
+                    "SELECT channel, track_id FROM message_links WHERE message_id = ?",
+                    (message_id,),
+                )
+            ).fetchone()
         return (row[0], row[1]) if row else None
 
     async def sessions(self) -> list[SessionInfo]:
         async with self._lock:
-            rows = await (await self._db.execute(
-                "SELECT s.channel, s.prompt, s.updated_at FROM channels c JOIN sessions s "
-                "ON s.id = c.active_session ORDER BY s.updated_at DESC")).fetchall()
+            rows = await (
+                await self._db.execute(
+                    "SELECT s.channel, s.prompt, s.updated_at FROM channels c JOIN sessions s "
+                    "ON s.id = c.active_session ORDER BY s.updated_at DESC"
+                )
+            ).fetchall()
         return [
-            SessionInfo(channel=r[0], platform=ChannelKey.parse(r[0]).platform, prompt=r[1],
-                        updated_at=datetime.fromtimestamp(r[2], UTC).isoformat())
+            SessionInfo(
+                channel=r[0],
+                platform=ChannelKey.parse(r[0]).platform,
+                prompt=r[1],
+                updated_at=datetime.fromtimestamp(r[2], UTC).isoformat(),
+            )
             for r in rows
         ]
 
@@ -203,7 +238,8 @@ class SqliteStore:
         async with self._tx() as db:
             await db.executemany(
                 "INSERT OR REPLACE INTO catalog VALUES (?, ?)",
-                [(t.key, json.dumps(dataclasses.asdict(t), ensure_ascii=False)) for t in tracks])
+                [(t.key, json.dumps(dataclasses.asdict(t), ensure_ascii=False)) for t in tracks],
+            )
             (count,) = await (await db.execute("SELECT count(*) FROM catalog")).fetchone()
         return count
 

@@ -14,11 +14,19 @@ ROOT = Path(__file__).resolve().parents[2]
 PROMPT = "a running playlist, EDM, big drops, 160 BPM"
 
 
-def setlist(*args: str, stdin: str = "", db: Path, env: dict | None = None
-            ) -> subprocess.CompletedProcess[str]:
+def setlist(
+    *args: str, stdin: str = "", db: Path, env: dict | None = None
+) -> subprocess.CompletedProcess[str]:
     environment = {**os.environ, "SETLIST_DB": str(db), **(env or {})}
-    return subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, text=True,
-                          capture_output=True, cwd=ROOT, env=environment, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        input=stdin,
+        text=True,
+        capture_output=True,
+        cwd=ROOT,
+        env=environment,
+        timeout=120,
+    )
 
 
 def export(db: Path, channel: str = "general") -> dict:
@@ -59,8 +67,9 @@ def test_the_newcomer_flow(tmp_path: Path):
 def test_several_members_on_one_process(tmp_path: Path):
     db = tmp_path / "s.db"
     lines = f"alice: {PROMPT}\nalice: /keep 1\nbob: /drop 1\ncarol: /drop 1\nbob: /keep 2\n"
-    out = setlist("chat", "--user", "alice", "--user", "bob", "--user", "carol",
-                  stdin=lines, db=db)
+    out = setlist(
+        "chat", "--user", "alice", "--user", "bob", "--user", "carol", stdin=lines, db=db
+    )
     assert out.returncode == 0, out.stderr
     tracks = export(db)["tracks"]
     assert tracks[0]["votes"] == {"up": 1, "down": 2} and tracks[0]["state"] == "dropped"
@@ -75,9 +84,21 @@ def test_separate_processes_are_separate_members(tmp_path: Path):
     assert track["votes"] == {"up": 1, "down": 1} and track["state"] == "pending"
 
 
-@pytest.mark.parametrize("line", ["", "x" * 20_000, "/drop 999", "/keep abc", "/length 0",
-                                  "🎉🎉🎉", "'); DROP TABLE sessions;--", "/whatever",
-                                  "@everyone listen to this", "\x00\x1b[31m"])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "",
+        "x" * 20_000,
+        "/drop 999",
+        "/keep abc",
+        "/length 0",
+        "🎉🎉🎉",
+        "'); DROP TABLE sessions;--",
+        "/whatever",
+        "@everyone listen to this",
+        "\x00\x1b[31m",
+    ],
+)
 def test_bad_input_exits_zero_without_traceback(tmp_path: Path, line: str):
     db = tmp_path / "s.db"
     setlist("chat", stdin=f"{PROMPT}\n/keep 1\n", db=db)
@@ -111,7 +132,12 @@ def test_sessions_and_export_formats(tmp_path: Path):
 
 def test_db_flag_and_console_script(tmp_path: Path):
     db = tmp_path / "flag.db"
-    out = subprocess.run([sys.executable, "-m", "bot", "chat", "--db", str(db)],
-                         input="chill lofi for studying\n", text=True, capture_output=True,
-                         cwd=ROOT, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "bot", "chat", "--db", str(db)],
+        input="chill lofi for studying\n",
+        text=True,
+        capture_output=True,
+        cwd=ROOT,
+        timeout=120,
+    )
     assert out.returncode == 0 and db.exists()

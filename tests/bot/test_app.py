@@ -37,7 +37,9 @@ async def test_plain_text_starts_then_refines(chat: Chat):
     await chat.say("more jazz please", BOB)
     session = await chat.session()
     assert [(r.member_name, r.text, r.kind) for r in session.requests] == [
-        ("alice", "chill lofi for studying", "prompt"), ("bob", "more jazz please", "refine")]
+        ("alice", "chill lofi for studying", "prompt"),
+        ("bob", "more jazz please", "refine"),
+    ]
 
 
 async def test_votes_combine_by_majority_one_per_member(chat: Chat):
@@ -130,15 +132,13 @@ async def test_undo_and_redo_every_step(chat: Chat):
     assert await chat.app.store.banned(str(chat.key)) == []
     await chat.say("/undo")
     assert (await chat.session()).track_at(4).state == "pending"
-    assert any("Nothing to undo" in r.text for r in await chat.say("/undo")
-               if isinstance(r, Text))
+    assert any("Nothing to undo" in r.text for r in await chat.say("/undo") if isinstance(r, Text))
     await chat.say("/redo")
     assert (await chat.session()).track_at(4).state == "dropped"
     await chat.say("/redo")
     assert await chat.app.store.banned(str(chat.key)) == ["Daft Punk"]
     await chat.say("/keep 1")  # a new step discards what could have been redone
-    assert any("Nothing to redo" in r.text for r in await chat.say("/redo")
-               if isinstance(r, Text))
+    assert any("Nothing to redo" in r.text for r in await chat.say("/redo") if isinstance(r, Text))
 
 
 async def test_rules_outlive_sessions(chat: Chat):
@@ -152,12 +152,12 @@ async def test_rules_outlive_sessions(chat: Chat):
         await chat.say("/more")
     s = await chat.session()
     assert not any(rules.is_banned(t.artists, ["Avicii", "David Guetta"]) for t in s.tracks)
-    text = [r.text for r in await chat.say("/rules") if isinstance(r, Text)][0]
+    text = next(r.text for r in await chat.say("/rules") if isinstance(r, Text))
     assert "Avicii" in text and "David Guetta" in text
     await chat.say("/unban avicii")
     assert (await chat.session()).banned == ["David Guetta"]
     other = Chat(chat.app, "elsewhere")
-    assert [r.text for r in await other.say("/rules")][0].startswith("No rules")
+    assert next(r.text for r in await other.say("/rules")).startswith("No rules")
 
 
 async def test_fairness_spreads_new_tracks_and_names_the_member(chat: Chat):
@@ -207,9 +207,22 @@ async def test_the_same_event_twice_counts_once(chat: Chat):
     assert await chat.app.reply_all(other) == []
 
 
-BAD = ["", "x" * 20_000, "/drop 999", "/keep abc", "/length 0", "🔥🔥", "/frobnicate",
-       "'; DROP TABLE sessions; --", "/keep 1; DELETE FROM versions", "/ban", "/length 101",
-       "/drop 0", "/export pdf", "/unban Nobody At All"]
+BAD = [
+    "",
+    "x" * 20_000,
+    "/drop 999",
+    "/keep abc",
+    "/length 0",
+    "🔥🔥",
+    "/frobnicate",
+    "'; DROP TABLE sessions; --",
+    "/keep 1; DELETE FROM versions",
+    "/ban",
+    "/length 101",
+    "/drop 0",
+    "/export pdf",
+    "/unban Nobody At All",
+]
 
 
 @pytest.mark.parametrize("line", BAD)
@@ -243,5 +256,5 @@ async def test_commands_without_a_session_say_how_to_start(chat: Chat):
 
 async def test_publish_without_spotify_explains_and_offers_export(chat: Chat):
     await chat.say(f"/new {PROMPT}")
-    text = [r.text for r in await chat.say("/publish my run") if isinstance(r, Text)][0]
+    text = next(r.text for r in await chat.say("/publish my run") if isinstance(r, Text))
     assert "SPOTIFY_CLIENT_ID" in text and "/export" in text

@@ -12,12 +12,14 @@ import pytest
 from bot.catalog.importer import read_catalog
 from bot.catalog.index import Catalog, builtin_tracks
 from bot.errors import UserError
-from bot.planner.understand import GENRE_WORDS
+from bot.planner.vocabulary import GENRE_WORDS
 
 GENRES = {g for tags in GENRE_WORDS.values() for g in tags}
-MOODS = set("energetic chill happy sad romantic dark uplifting party aggressive mellow dreamy "
-            "nostalgic epic melancholic groovy calm focus driving workout euphoric drops "
-            "anthemic summer acoustic sensual".split())
+MOODS = set(
+    "energetic chill happy sad romantic dark uplifting party aggressive mellow dreamy "
+    "nostalgic epic melancholic groovy calm focus driving workout euphoric drops "
+    "anthemic summer acoustic sensual".split()
+)
 
 
 def test_builtin_catalog_is_big_and_varied():
@@ -78,10 +80,12 @@ def test_import_exportify(tmp_path: Path):
         "Track URI,Track Name,Artist URI(s),Artist Name(s),Album Name,Album Release Date,"
         "Popularity,Genres,Danceability,Energy,Instrumentalness,Valence,Acousticness,Tempo\n"
         "spotify:track:0DiWol3AO6WpXZgp0goxAV,One More Time,spotify:artist:4tZwfgrHOc3mvqYlEYSvVi,"
-        "Daft Punk,Discovery,2001-03-12,80,\"filter house,french house\",0.61,0.7,0.0,0.47,0.02,"
+        'Daft Punk,Discovery,2001-03-12,80,"filter house,french house",0.61,0.7,0.0,0.47,0.02,'
         "122.7\n"
         "spotify:track:3n3Ppam7vgaVa1iaRUc9Lp,Mr. Brightside,x,The Killers,Hot Fuss,2004,"
-        "85,rock,0.35,0.91,0.0,0.24,0.001,148.0\n", encoding="utf-8")
+        "85,rock,0.35,0.91,0.0,0.24,0.001,148.0\n",
+        encoding="utf-8",
+    )
     tracks = {t.title: t for t in read_catalog(path)}
     daft = tracks["One More Time"]
     assert daft.uri == "spotify:track:0DiWol3AO6WpXZgp0goxAV"

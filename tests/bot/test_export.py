@@ -20,15 +20,25 @@ async def test_json_shape(chat: Chat):
     await chat.say("more synths, please", BOB)
     doc = next(r for r in await chat.say("/export json") if isinstance(r, Document))
     data = json.loads(doc.content)
-    assert set(data) == {"channel", "prompt", "refinements", "rules", "target_length", "tracks",
-                         "dropped", "spotify"}
+    assert set(data) == {
+        "channel",
+        "prompt",
+        "refinements",
+        "rules",
+        "target_length",
+        "tracks",
+        "dropped",
+        "spotify",
+    }
     assert data["channel"] == "console:test" and data["spotify"] is None
     assert data["refinements"] == ["more synths, please"]
     assert data["rules"] == {"banned_artists": ["Prince"]}
     assert all(set(t) == TRACK_FIELDS for t in data["tracks"] + data["dropped"])
     assert [t["position"] for t in data["tracks"]] == list(range(1, len(data["tracks"]) + 1))
-    assert data["tracks"][0]["state"] == "kept" and data["tracks"][0]["votes"] == {"up": 1,
-                                                                                 "down": 0}
+    assert data["tracks"][0]["state"] == "kept" and data["tracks"][0]["votes"] == {
+        "up": 1,
+        "down": 0,
+    }
     assert len(data["dropped"]) >= 1 and all(t["state"] == "dropped" for t in data["dropped"])
     assert doc.filename.endswith(".json") and doc.media_type == "application/json"
 

@@ -8,17 +8,31 @@ from bot import rules
 from bot.catalog.index import Catalog
 from bot.planner.base import PlanRequest, Slot, Song
 from bot.planner.offline import OfflinePlanner
-from bot.planner.understand import FAMILIES
+from bot.planner.vocabulary import FAMILIES
 from bot.tempo import fits_bpm
 
 
-def request(prompt: str, count: int = 15, refinements=(), banned=(), present=(),
-            exclude=frozenset(), slots=None) -> PlanRequest:
+def request(
+    prompt: str,
+    count: int = 15,
+    refinements=(),
+    banned=(),
+    present=(),
+    exclude=frozenset(),
+    slots=None,
+) -> PlanRequest:
     texts = (prompt, *(t for _, t in refinements))
-    return PlanRequest(prompt=prompt, refinements=tuple(refinements),
-                       slots=slots or (Slot("alice", count, texts),), banned=tuple(banned),
-                       present=tuple(present), kept=(), dropped=(), exclude=exclude,
-                       seed="test")
+    return PlanRequest(
+        prompt=prompt,
+        refinements=tuple(refinements),
+        slots=slots or (Slot("alice", count, texts),),
+        banned=tuple(banned),
+        present=tuple(present),
+        kept=(),
+        dropped=(),
+        exclude=exclude,
+        seed="test",
+    )
 
 
 @pytest.fixture(params=["builtin", "imported"])
@@ -76,8 +90,13 @@ def test_bans_and_exclude_keys(catalog: Catalog):
 
 def test_more_like_a_track(builtin: Catalog):
     ref = next(t for t in builtin.tracks if "drum and bass" in t.genres)
-    picks = plan(builtin, "party mix", refinements=[("alice", "more like 1")],
-                 present=[Song(ref.artists, ref.title, 1)], exclude=frozenset({ref.key}))
+    picks = plan(
+        builtin,
+        "party mix",
+        refinements=[("alice", "more like 1")],
+        present=[Song(ref.artists, ref.title, 1)],
+        exclude=frozenset({ref.key}),
+    )
     assert sum("drum and bass" in t.genres or "edm" in t.genres for _, t in picks) >= 10
 
 

@@ -4,8 +4,13 @@ import pytest
 
 from bot.planner.understand import Intent, understand
 
-ARTISTS = {"daft punk": "Daft Punk", "drake": "Drake", "muse": "Muse", "weeknd": "The Weeknd",
-           "coldplay": "Coldplay"}
+ARTISTS = {
+    "daft punk": "Daft Punk",
+    "drake": "Drake",
+    "muse": "Muse",
+    "weeknd": "The Weeknd",
+    "coldplay": "Coldplay",
+}
 
 
 def test_the_running_request():
@@ -14,21 +19,34 @@ def test_the_running_request():
     assert i.bpm == (160, 160) and i.energy[0] >= 0.7
 
 
-@pytest.mark.parametrize("text,bpm", [
-    ("150-170 bpm", (150, 170)), ("between 120 and 130 BPM", (120, 130)),
-    ("128bpm techno", (128, 128)), ("tempo 90", (90, 90)), ("something fast", (125, 180)),
-    ("slow jams", (60, 100)),
-])
+@pytest.mark.parametrize(
+    "text,bpm",
+    [
+        ("150-170 bpm", (150, 170)),
+        ("between 120 and 130 BPM", (120, 130)),
+        ("128bpm techno", (128, 128)),
+        ("tempo 90", (90, 90)),
+        ("something fast", (125, 180)),
+        ("slow jams", (60, 100)),
+    ],
+)
 def test_bpm(text, bpm):
     assert understand(text).bpm == bpm
 
 
-@pytest.mark.parametrize("text,years", [
-    ("80s synthpop road trip", (1980, 1989)), ("1990s grunge", (1990, 1999)),
-    ("'70s funk", (1970, 1979)), ("hits from the eighties", (1980, 1989)),
-    ("rock from 1994 to 1999", (1994, 1999)), ("songs from 2012", (2012, 2012)),
-    ("2000s pop", (2000, 2009)), ("70s and 80s disco", (1970, 1989)),
-])
+@pytest.mark.parametrize(
+    "text,years",
+    [
+        ("80s synthpop road trip", (1980, 1989)),
+        ("1990s grunge", (1990, 1999)),
+        ("'70s funk", (1970, 1979)),
+        ("hits from the eighties", (1980, 1989)),
+        ("rock from 1994 to 1999", (1994, 1999)),
+        ("songs from 2012", (2012, 2012)),
+        ("2000s pop", (2000, 2009)),
+        ("70s and 80s disco", (1970, 1989)),
+    ],
+)
 def test_years(text, years):
     assert understand(text).years == years
 

@@ -28,8 +28,12 @@ async def backend(request, tmp_path: Path) -> AsyncIterator[Store]:
 
 def session_with(n: int, key: str = KEY) -> Session:
     s = Session.start(key, ALICE, "test prompt", [])
-    s.next_round([Track(id=f"t{i}", artists=[f"Artist {i}"], title=f"Song {i}", reason="r",
-                        round_no=0) for i in range(n)])
+    s.next_round(
+        [
+            Track(id=f"t{i}", artists=[f"Artist {i}"], title=f"Song {i}", reason="r", round_no=0)
+            for i in range(n)
+        ]
+    )
     return s
 
 
@@ -87,7 +91,7 @@ async def test_rules_follow_the_session_and_survive_it(backend: Store):
     await backend.set_banned(KEY, ["Drake"])
     s = Session.start(KEY, ALICE, "p", await backend.banned(KEY))
     await backend.start_session(s, "new")
-    await backend.update(KEY, lambda s: s.ban("Coldplay") and "ban" or "ban")
+    await backend.update(KEY, lambda s: (s.ban("Coldplay") and "ban") or "ban")
     assert await backend.banned(KEY) == ["Drake", "Coldplay"]
     await backend.undo(KEY)
     assert await backend.banned(KEY) == ["Drake"]
@@ -120,8 +124,20 @@ async def test_sessions_listing(backend: Store):
 
 
 async def test_catalog_round_trip(backend: Store):
-    t = CatalogTrack(("Daft Punk",), "One More Time", 2000, ("house",), ("party",), 123.0, 0.7,
-                     True, "spotify:track:0DiWol3AO6WpXZgp0goxAV", 80, ("party",), "imported")
+    t = CatalogTrack(
+        ("Daft Punk",),
+        "One More Time",
+        2000,
+        ("house",),
+        ("party",),
+        123.0,
+        0.7,
+        True,
+        "spotify:track:0DiWol3AO6WpXZgp0goxAV",
+        80,
+        ("party",),
+        "imported",
+    )
     assert await backend.add_catalog([t, t]) == 1
     assert await backend.catalog() == [t]
 

@@ -11,7 +11,8 @@ from pathlib import Path
 from bot.store.sqlite import SqliteStore
 from tests.bot.store.test_contract import KEY, session_with
 
-VOTER = """
+VOTER = (
+    """
 import asyncio, sys, time
 from bot.events import Member
 from bot.store.sqlite import SqliteStore
@@ -28,7 +29,9 @@ async def main(path, who, start, count):
         await store.close()
 
 asyncio.run(main(sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4])))
-""" % KEY
+"""
+    % KEY
+)
 
 
 async def test_two_processes_voting_at_once(tmp_path: Path):
@@ -36,9 +39,13 @@ async def test_two_processes_voting_at_once(tmp_path: Path):
     store = await SqliteStore.open(path)
     await store.start_session(session_with(10), "new")
     start, count = time.time() + 1.5, 150
-    procs = [subprocess.Popen([sys.executable, "-c", VOTER, str(path), who, str(start),
-                               str(count)], cwd=Path(__file__).resolve().parents[3])
-             for who in ("p1", "p2")]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", VOTER, str(path), who, str(start), str(count)],
+            cwd=Path(__file__).resolve().parents[3],
+        )
+        for who in ("p1", "p2")
+    ]
     codes = await asyncio.gather(*(asyncio.to_thread(p.wait, 120) for p in procs))
     assert codes == [0, 0]
     s = await store.active_session(KEY)
