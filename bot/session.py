@@ -189,7 +189,13 @@ class Session:
 
     # -- storage ---------------------------------------------------------------------------
     def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        """Plain data for JSON. Shallow on purpose: it is serialised at once, and
+        dataclasses.asdict's deep copies made every vote several times slower."""
+        data = _fields(self)
+        data["requests"] = [_fields(r) for r in self.requests]
+        data["tracks"] = [_fields(t) for t in self.tracks]
+        data["dropped"] = [_fields(t) for t in self.dropped]
+        return data
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Session:
@@ -198,3 +204,7 @@ class Session:
         data["tracks"] = [Track(**t) for t in data["tracks"]]
         data["dropped"] = [Track(**t) for t in data["dropped"]]
         return cls(**data)
+
+
+def _fields(obj: Any) -> dict[str, Any]:
+    return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj)}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import random
+import sqlite3
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -19,7 +21,8 @@ from bot.session import Session
 from bot.store.base import HISTORY_LIMIT, Change, SessionInfo, Step
 from bot.store.migrations import MIGRATIONS
 
-BUSY_TIMEOUT_MS = 30_000  # another process holding the write lock makes us wait, not fail
+BUSY_TIMEOUT_MS = 10_000  # while opening (WAL switch, migrations) another process may write
+LOCK_WAIT_S = 30.0  # give up on the write lock after this long (another process hung)
 
 
 class SqliteStore:
@@ -40,6 +43,9 @@ class SqliteStore:
         await db.execute("PRAGMA synchronous = NORMAL")  # WAL: durable across process crashes
         store = cls(db, path)
         await store._migrate()
+        # From here on BEGIN IMMEDIATE fails fast and _begin polls; in WAL mode nothing else
+        # a transaction holding the write lock does can be kept waiting.
+        await db.execute("PRAGMA busy_timeout = 0")
         return store
 
     async def _migrate(self) -> None:
@@ -50,10 +56,27 @@ class SqliteStore:
                     await db.execute(statement)
                 await db.execute(f"PRAGMA user_version = {number}")
 
+    async def _begin(self) -> None:
+        """BEGIN IMMEDIATE, waiting for another process's write with short async sleeps.
+
+        SQLite's own busy handler backs off to 50–100 ms sleeps and blocks the connection's
+        thread; polling with jitter keeps two busy processes near full speed."""
+        deadline = time.monotonic() + LOCK_WAIT_S
+        delay = 0.0005
+        while True:
+            try:
+                await self._db.execute("BEGIN IMMEDIATE")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) or time.monotonic() > deadline:
+                    raise
+            await asyncio.sleep(delay * (0.5 + random.random()))
+            delay = min(delay * 2, 0.01)
+
     @asynccontextmanager
     async def _tx(self) -> AsyncIterator[aiosqlite.Connection]:
         async with self._lock:
-            await self._db.execute("BEGIN IMMEDIATE")
+            await self._begin()
             try:
                 yield self._db
             except BaseException:
