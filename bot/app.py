@@ -22,10 +22,12 @@ from bot.events import (
     ReactionRemoved,
     VoteCast,
 )
+from bot.grounding import CatalogResolver, Resolver, tempo_sources
 from bot.handlers import HANDLERS, SLOW, voting
 from bot.planner.base import Planner
 from bot.replies import Problem, Reply
 from bot.store.base import Store
+from bot.tempo import TempoSource
 
 log = logging.getLogger("setlist")
 
@@ -42,12 +44,19 @@ class Setlist:
     """The core. It returns replies and never calls a platform."""
 
     def __init__(
-        self, store: Store, planner: Planner, catalog: Catalog, prefix: str = "/"
+        self,
+        store: Store,
+        planner: Planner,
+        catalog: Catalog,
+        prefix: str = "/",
+        resolver: Resolver | None = None,
     ) -> None:
         self.store = store
         self.planner = planner
         self.catalog = catalog
         self.prefix = prefix
+        self.resolver: Resolver = resolver or CatalogResolver(catalog)
+        self.tempo: list[TempoSource] = tempo_sources(catalog)
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 
     async def handle(self, event: Event) -> AsyncIterator[Reply]:

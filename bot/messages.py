@@ -117,6 +117,18 @@ def round_notes(added: int, target: int, size: int) -> list[str]:
     return notes
 
 
+def grounding(found: int, wanted: int, missing: list, where: str) -> str:
+    place = "on Spotify" if where == "spotify" else f"in the {where}"
+    names = "; ".join(quote(s.label, 60) for s in missing[:8])
+    more = f" and {len(missing) - 8} more" if len(missing) > 8 else ""
+    return f"{found} of {wanted} found; not {place}: {names}{more}."
+
+
+def unverified(tracks: list) -> str:
+    names = "; ".join(quote(f"{', '.join(t.artists)} – {t.title}", 60) for t in tracks[:5])
+    return f"Not verified (no catalog knows {'them' if len(tracks) > 1 else 'it'} yet): {names}."
+
+
 def grew(old: int, new: int) -> str:
     return f"The list was full, so it grows from {old} to {new} tracks."
 

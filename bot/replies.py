@@ -27,6 +27,7 @@ class TrackView:
     year: int | None = None
     verified: bool = True
     note: str | None = None  # why it was dropped, when not by votes
+    album_art: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +62,7 @@ class TrackUpdated:
     key: str
     track: TrackView
     text: str
+    message_ids: tuple[str, ...] = ()  # the platform messages showing this track (linked)
 
 
 @dataclass(frozen=True, slots=True)

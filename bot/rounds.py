@@ -2,21 +2,29 @@
 
 from __future__ import annotations
 
-import uuid
+import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from bot import messages, rules
-from bot.catalog.index import Catalog
 from bot.fairness import slots
+from bot.grounding import Resolver, make_track
 from bot.planner.base import Planner, PlanRequest, Proposal, Song
 from bot.planner.understand import Intent
 from bot.planner.vocabulary import FAMILIES
 from bot.session import MAX_LENGTH, Session, Track
+from bot.store.base import Usage
+from bot.tempo import TempoSource
 
 GROW_BY = 5  # `more` on a full list grows it by this much
 
 
-def plan_request(session: Session, count: int) -> PlanRequest:
+def plan_request(
+    session: Session,
+    count: int,
+    exclude: set[str] | None = None,
+    not_found: list[Song] | None = None,
+) -> PlanRequest:
     def song(t: Track, with_position: bool = True) -> Song:
         return Song(tuple(t.artists), t.title, t.position if with_position else None)
 
@@ -30,8 +38,9 @@ def plan_request(session: Session, count: int) -> PlanRequest:
         dropped=tuple(
             song(t, False) for t in [*session.dropped, *session.tracks] if t.state == "dropped"
         ),
-        exclude=frozenset(session.seen_keys()),
+        exclude=frozenset(session.seen_keys() if exclude is None else exclude),
         seed=f"{session.id}:{session.round_no + 1}",
+        not_found=tuple(not_found or ()),
     )
 
 
@@ -72,55 +81,84 @@ def retire_conflicts(session: Session, exclusions: Intent, text: str) -> list[Tr
     return hit
 
 
-async def propose(session: Session, planner: Planner, catalog: Catalog) -> list[Track]:
-    """New tracks for the session's free room, filtered and grounded (not yet added)."""
-    count = room(session)
-    if count == 0:
-        return []
-    request = plan_request(session, count)
-    proposals = await planner.propose(request)
-    return ground(filter_proposals(session, proposals), catalog, len(session.members()) > 1)
+@dataclass(slots=True)
+class Proposed:
+    """What a round found for the session's free room (not yet added)."""
+
+    tracks: list[Track]
+    notes: list[str]
+    usage: list[Usage]
+    calls: int = 0
 
 
-def filter_proposals(session: Session, proposals: Iterable[Proposal]) -> list[Proposal]:
-    """Never a banned artist, a dropped track or a duplicate, whatever a planner says."""
+MAX_ASKS = 3  # the first ask, then up to two asks for replacements of what wasn't found
+
+
+async def propose(
+    session: Session, planner: Planner, resolver: Resolver, tempo: list[TempoSource]
+) -> Proposed:
+    """Ask the planner, drop what can never come back, ground the rest, re-ask for misses."""
+    result = Proposed([], [], [])
+    need = room(session)
+    if need == 0:
+        return result
+    quota = {s.member: s.count for s in slots(session, need)}
     seen = session.seen_keys()
+    missing: list[Song] = []
+    name_member = len(session.members()) > 1
+    while len(result.tracks) < need and result.calls < MAX_ASKS:
+        short = need - len(result.tracks)
+        ask = max(short, math.ceil(short * planner.overask))
+        request = plan_request(session, ask, exclude=seen, not_found=missing)
+        plan = await planner.propose(request)
+        result.calls += 1
+        result.notes += [n for n in plan.notes if n not in result.notes]
+        result.usage += plan.usage
+        candidates = filter_proposals(session, plan.proposals, seen)
+        if not candidates:
+            break
+        for p, found in zip(candidates, await resolver.resolve(candidates), strict=True):
+            if found is None and resolver.strict:
+                missing.append(Song(p.artists, p.title))
+                continue
+            if found is not None:
+                seen.add(rules.track_key(found.artists, found.title))
+            result.tracks.append(make_track(p, found, tempo, name_member))
+    result.tracks = fair_share(result.tracks, quota, need)
+    if missing:
+        result.notes.append(messages.grounding(len(result.tracks), need, missing, resolver.name))
+    unverified = [t for t in result.tracks if not t.verified]
+    if unverified:
+        result.notes.append(messages.unverified(unverified))
+    return result
+
+
+def fair_share(tracks: list[Track], quota: dict[str, int], need: int) -> list[Track]:
+    """At most each member's share first (in order), then anything left, up to `need`."""
+    taken = dict.fromkeys(quota, 0)
+    first, rest = [], []
+    for t in tracks:
+        if t.serves in taken and taken[t.serves] < quota[t.serves]:
+            taken[t.serves] += 1
+            first.append(t)
+        else:
+            rest.append(t)
+    chosen = {id(t) for t in (first + rest)[:need]}
+    return [t for t in tracks if id(t) in chosen]
+
+
+def filter_proposals(
+    session: Session, proposals: Iterable[Proposal], seen: set[str]
+) -> list[Proposal]:
+    """Never a banned artist, a dropped track or a duplicate, whatever a planner says.
+    Adds what it lets through to `seen`."""
     out = []
     for p in proposals:
-        key = rules.track_key(p.artists, p.title)
-        if not p.artists or not p.title.strip() or key in seen:
+        if not p.artists or not p.title.strip():
             continue
-        if rules.is_banned(p.artists, session.banned):
+        key = rules.track_key(p.artists, p.title)
+        if key in seen or rules.is_banned(p.artists, session.banned):
             continue
         seen.add(key)
         out.append(p)
     return out
-
-
-def ground(proposals: list[Proposal], catalog: Catalog, name_member: bool) -> list[Track]:
-    """Proposals become tracks; what no catalog knows is marked unverified, never as found."""
-    tracks = []
-    for p in proposals:
-        known = catalog.lookup(p.artists, p.title)
-        tempo, source = (known.tempo, "catalog") if known and known.tempo else (p.tempo, None)
-        if tempo is not None and source is None:
-            source = "estimate"
-        reason = p.reason + (f" · for {p.serves}" if name_member and p.serves else "")
-        tracks.append(
-            Track(
-                id=uuid.uuid4().hex[:12],
-                artists=list(known.artists if known else p.artists),
-                title=known.title if known else p.title,
-                reason=reason,
-                round_no=0,
-                serves=p.serves,
-                uri=(known.uri if known else None) or p.uri,
-                year=(known.year if known else None) or p.year,
-                tempo=tempo,
-                tempo_source=source,
-                verified=known is not None,
-                vocals=known.vocals if known else None,
-                tags=sorted({*known.genres, *known.moods}) if known else [],
-            )
-        )
-    return tracks

@@ -42,6 +42,7 @@ class Track:
     tempo: float | None = None
     tempo_source: str | None = None
     verified: bool = True
+    album_art: str | None = None
     vocals: bool | None = None
     tags: list[str] = field(default_factory=list)
     votes: dict[str, Direction] = field(default_factory=dict)
@@ -73,6 +74,7 @@ class Track:
             year=self.year,
             verified=self.verified,
             note=self.removed_by_rule,
+            album_art=self.album_art,
         )
 
 

@@ -43,7 +43,9 @@ async def ban(app: Setlist, ctx: Context, cmd: Command) -> AsyncIterator[Reply]:
     for track_id in hit:
         track = step.session.track_by_id(track_id) if step else None
         if track is not None:
-            yield TrackUpdated(ctx.key, track.view(), f"{track.title}: {track.removed_by_rule}.")
+            linked = tuple(await app.store.messages_for_track(track.id))
+            text = f"{track.title}: {track.removed_by_rule}."
+            yield TrackUpdated(ctx.key, track.view(), text, linked)
 
 
 async def unban(app: Setlist, ctx: Context, cmd: Command) -> AsyncIterator[Reply]:

@@ -43,12 +43,21 @@ async def say(app: Setlist, ctx: Context, cmd: Command) -> AsyncIterator[Reply]:
         yield r
 
 
+async def propose(app: Setlist, ctx: Context, session: Session) -> rounds.Proposed:
+    """Plan a round for the session's free room, and record what the planner spent."""
+    proposed = await rounds.propose(session, app.planner, app.resolver, app.tempo)
+    for usage in proposed.usage:
+        await app.store.record_usage(ctx.key, usage)
+    return proposed
+
+
 async def new(app: Setlist, ctx: Context, cmd: Command) -> AsyncIterator[Reply]:
     session = Session.start(ctx.key, ctx.member, cmd.text, await app.store.banned(ctx.key))
     yield Working(messages.planning(cmd.text))
-    added = session.next_round(await rounds.propose(session, app.planner, app.catalog))
+    proposed = await propose(app, ctx, session)
+    added = session.next_round(proposed.tracks)
     await app.store.start_session(session, f"new playlist by {ctx.member.name}")
-    notes = [messages.started(cmd.text, ctx.member.name)]
+    notes = [messages.started(cmd.text, ctx.member.name), *proposed.notes]
     notes += messages.round_notes(len(added), session.target_length, len(session.tracks))
     yield posted(session, notes)
 
@@ -62,12 +71,13 @@ async def more(app: Setlist, ctx: Context, cmd: Command) -> AsyncIterator[Reply]
             raise UserError(messages.usage("the list is at its 100-track maximum; drop some"))
         notes.append(messages.grew(old, snapshot.target_length))
     yield Working(messages.planning(snapshot.prompt))
-    proposed = await rounds.propose(snapshot, app.planner, app.catalog)
+    proposed = await propose(app, ctx, snapshot)
+    notes += proposed.notes
     added: list = []
 
     def change(s: Session) -> str:
         s.target_length = max(s.target_length, snapshot.target_length)
-        added.extend(s.next_round(proposed))
+        added.extend(s.next_round(proposed.tracks))
         return f"round {s.round_no} (more, asked by {ctx.member.name})"
 
     step = await app.store.update(ctx.key, change)
@@ -85,19 +95,19 @@ async def refine(app: Setlist, ctx: Context, cmd: Command) -> AsyncIterator[Repl
     snapshot.requests.append(request)
     rounds.retire_conflicts(snapshot, exclusions, cmd.text)
     yield Working(messages.planning(cmd.text))
-    proposed = await rounds.propose(snapshot, app.planner, app.catalog)
+    proposed = await propose(app, ctx, snapshot)
     added: list = []
 
     def change(s: Session) -> str:
         s.requests.append(request)
         rounds.retire_conflicts(s, exclusions, cmd.text)
-        added.extend(s.next_round(proposed))
+        added.extend(s.next_round(proposed.tracks))
         return f"{ctx.member.name}'s refinement “{messages.quote(cmd.text, 40)}”"
 
     step = await app.store.update(ctx.key, change)
     if step is None:
         raise UserError(messages.no_session())
-    notes = [messages.refined(cmd.text, ctx.member.name)]
+    notes = [messages.refined(cmd.text, ctx.member.name), *proposed.notes]
     notes += messages.round_notes(len(added), step.session.target_length, len(step.session.tracks))
     yield posted(step.session, notes)
 

@@ -105,4 +105,5 @@ async def _vote(
         track = step.session.track_by_id(track_id)
         assert track is not None
         text = messages.vote_done(ctx.member.name, VERBS[direction], label(track), track.state)
-        yield TrackUpdated(ctx.key, track.view(), text)
+        linked = tuple(await app.store.messages_for_track(track.id))
+        yield TrackUpdated(ctx.key, track.view(), text, linked)

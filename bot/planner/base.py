@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
+from bot.store.base import Usage
+
 
 @dataclass(frozen=True, slots=True)
 class Song:
@@ -39,6 +41,7 @@ class PlanRequest:
     dropped: tuple[Song, ...]  # every track dropped in this session
     exclude: frozenset[str]  # track keys that must not be proposed (present or dropped)
     seed: str  # stable per session and round, so a round is reproducible
+    not_found: tuple[Song, ...] = ()  # earlier proposals this round that don't exist
 
     @property
     def count(self) -> int:
@@ -56,9 +59,21 @@ class Proposal:
     uri: str | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """A planner's answer: proposals, lines for the chat (e.g. a fallback), tokens used."""
+
+    proposals: tuple[Proposal, ...]
+    notes: tuple[str, ...] = ()
+    usage: tuple[Usage, ...] = ()
+
+
 class Planner(Protocol):
     name: str
+    # How many proposals to ask for per free slot: a planner that may invent tracks is asked
+    # for more, since the round drops what can't be found.
+    overask: float
 
-    async def propose(self, request: PlanRequest) -> list[Proposal]:
-        """About `request.count` tracks (more is fine: the round filters and trims)."""
+    async def propose(self, request: PlanRequest) -> Plan:
+        """About `request.count` proposals, spread over `request.slots`."""
         ...

@@ -9,7 +9,7 @@ from collections.abc import Iterable
 from bot import rules
 from bot.catalog.index import VERSION, Catalog, Facts
 from bot.catalog.model import CatalogTrack
-from bot.planner.base import PlanRequest, Proposal, Slot
+from bot.planner.base import Plan, PlanRequest, Proposal, Slot
 from bot.planner.understand import Intent, understand
 from bot.planner.vocabulary import FAMILIES
 from bot.tempo import fits_bpm
@@ -30,12 +30,13 @@ def family(genres: Iterable[str]) -> frozenset[str]:
 
 class OfflinePlanner:
     name = "offline"
+    overask = 1.0  # it only proposes catalog tracks: nothing to over-ask for
 
     def __init__(self, catalog: Catalog) -> None:
         self.catalog = catalog
 
-    async def propose(self, request: PlanRequest) -> list[Proposal]:
-        return self.plan(request)
+    async def propose(self, request: PlanRequest) -> Plan:
+        return Plan(tuple(self.plan(request)))
 
     def plan(self, request: PlanRequest) -> list[Proposal]:
         known = self.catalog.artist_names

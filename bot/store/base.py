@@ -24,6 +24,28 @@ class SessionInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class Usage:
+    """Tokens one planner call used."""
+
+    model: str
+    input_tokens: int = 0
+    cache_read_tokens: int = 0
+    cache_write_tokens: int = 0
+    output_tokens: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class UsageRow:
+    channel: str
+    model: str
+    calls: int
+    input_tokens: int
+    cache_read_tokens: int
+    cache_write_tokens: int
+    output_tokens: int
+
+
+@dataclass(frozen=True, slots=True)
 class Step:
     """A session after a change, undo or redo, with the label of the step concerned."""
 
@@ -58,7 +80,30 @@ class Store(Protocol):
     async def track_for_message(self, message_id: str) -> tuple[str, str] | None:
         """(channel key, track id) for a platform message the bot posted."""
 
+    async def messages_for_track(self, track_id: str) -> list[str]:
+        """The platform messages that show a track (to edit them in place)."""
+
     async def sessions(self) -> list[SessionInfo]: ...
+
+    async def get_setting(self, scope: str, name: str) -> str | None:
+        """Small per-tenant settings, e.g. a Discord server's roles allowed to publish."""
+
+    async def set_setting(self, scope: str, name: str, value: str | None) -> None: ...
+
+    async def record_usage(self, channel: str, usage: Usage) -> None: ...
+
+    async def usage(self) -> list[UsageRow]:
+        """Token totals per channel (and model)."""
+
+    async def get_secret(self, name: str) -> str | None:
+        """A stored secret as stored: callers encrypt before and decrypt after."""
+
+    async def set_secret(self, name: str, value: str | None) -> None: ...
+
+    async def cached(self, query: str, max_age: float) -> str | None:
+        """A cached grounding result (JSON text) younger than max_age seconds."""
+
+    async def cache(self, query: str, result: str) -> None: ...
 
     async def add_catalog(self, tracks: list[CatalogTrack]) -> int: ...
 

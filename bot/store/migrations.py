@@ -35,4 +35,25 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE TABLE catalog (key TEXT PRIMARY KEY, data TEXT NOT NULL);
     """,
+    # 2: per-tenant settings, token usage, encrypted secrets, the grounding cache
+    """
+    CREATE INDEX message_links_by_track ON message_links (track_id);
+    CREATE TABLE settings (
+        scope TEXT NOT NULL,
+        name TEXT NOT NULL,
+        value TEXT NOT NULL,
+        PRIMARY KEY (scope, name)
+    );
+    CREATE TABLE usage (
+        channel TEXT NOT NULL,
+        at REAL NOT NULL,
+        model TEXT NOT NULL,
+        input_tokens INTEGER NOT NULL,
+        cache_read_tokens INTEGER NOT NULL,
+        cache_write_tokens INTEGER NOT NULL,
+        output_tokens INTEGER NOT NULL
+    );
+    CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at REAL NOT NULL);
+    CREATE TABLE grounding (query TEXT PRIMARY KEY, result TEXT NOT NULL, at REAL NOT NULL);
+    """,
 )

@@ -18,7 +18,7 @@ import aiosqlite
 from bot.catalog.model import CatalogTrack
 from bot.keys import ChannelKey
 from bot.session import Session
-from bot.store.base import HISTORY_LIMIT, Change, SessionInfo, Step
+from bot.store.base import HISTORY_LIMIT, Change, SessionInfo, Step, Usage, UsageRow
 from bot.store.migrations import MIGRATIONS
 
 BUSY_TIMEOUT_MS = 10_000  # while opening (WAL switch, migrations) another process may write
@@ -238,6 +238,15 @@ class SqliteStore:
             ).fetchone()
         return (row[0], row[1]) if row else None
 
+    async def messages_for_track(self, track_id: str) -> list[str]:
+        async with self._lock:
+            rows = await (
+                await self._db.execute(
+                    "SELECT message_id FROM message_links WHERE track_id = ?", (track_id,)
+                )
+            ).fetchall()
+        return [r[0] for r in rows]
+
     async def sessions(self) -> list[SessionInfo]:
         async with self._lock:
             rows = await (
@@ -276,3 +285,82 @@ class SqliteStore:
                 fields[name] = tuple(fields[name])
             out.append(CatalogTrack(**fields))
         return out
+
+    # -- settings, usage, secrets, grounding cache ---------------------------------------------
+    async def get_setting(self, scope: str, name: str) -> str | None:
+        async with self._lock:
+            row = await (
+                await self._db.execute(
+                    "SELECT value FROM settings WHERE scope = ? AND name = ?", (scope, name)
+                )
+            ).fetchone()
+        return row[0] if row else None
+
+    async def set_setting(self, scope: str, name: str, value: str | None) -> None:
+        async with self._tx() as db:
+            if value is None:
+                await db.execute(
+                    "DELETE FROM settings WHERE scope = ? AND name = ?", (scope, name)
+                )
+            else:
+                await db.execute(
+                    "INSERT OR REPLACE INTO settings VALUES (?, ?, ?)", (scope, name, value)
+                )
+
+    async def record_usage(self, channel: str, usage: Usage) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO usage VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    channel,
+                    time.time(),
+                    usage.model,
+                    usage.input_tokens,
+                    usage.cache_read_tokens,
+                    usage.cache_write_tokens,
+                    usage.output_tokens,
+                ),
+            )
+
+    async def usage(self) -> list[UsageRow]:
+        async with self._lock:
+            rows = await (
+                await self._db.execute(
+                    "SELECT channel, model, count(*), sum(input_tokens), sum(cache_read_tokens), "
+                    "sum(cache_write_tokens), sum(output_tokens) FROM usage "
+                    "GROUP BY channel, model ORDER BY channel, model"
+                )
+            ).fetchall()
+        return [UsageRow(*r) for r in rows]
+
+    async def get_secret(self, name: str) -> str | None:
+        async with self._lock:
+            row = await (
+                await self._db.execute("SELECT value FROM secrets WHERE name = ?", (name,))
+            ).fetchone()
+        return row[0] if row else None
+
+    async def set_secret(self, name: str, value: str | None) -> None:
+        async with self._tx() as db:
+            if value is None:
+                await db.execute("DELETE FROM secrets WHERE name = ?", (name,))
+            else:
+                await db.execute(
+                    "INSERT OR REPLACE INTO secrets VALUES (?, ?, ?)", (name, value, time.time())
+                )
+
+    async def cached(self, query: str, max_age: float) -> str | None:
+        async with self._lock:
+            row = await (
+                await self._db.execute(
+                    "SELECT result FROM grounding WHERE query = ? AND at >= ?",
+                    (query, time.time() - max_age),
+                )
+            ).fetchone()
+        return row[0] if row else None
+
+    async def cache(self, query: str, result: str) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT OR REPLACE INTO grounding VALUES (?, ?, ?)", (query, result, time.time())
+            )
