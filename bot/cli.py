@@ -17,15 +17,22 @@ from bot.catalog.index import Catalog, builtin_tracks
 from bot.config import Settings
 from bot.errors import SetlistError
 from bot.keys import ChannelKey
+from bot.planner.base import Planner
 from bot.planner.offline import OfflinePlanner
 from bot.store import open_store
-from bot.store.base import Store
+from bot.store.base import Store, UsageRow
 
 
-async def build(store: Store, prefix: str = "/") -> Setlist:
-    """The core with what this deployment has: today the catalogs and the offline planner."""
+async def build(store: Store, settings: Settings | None = None, prefix: str = "/") -> Setlist:
+    """The core with what this deployment has configured: catalogs, planner, resolver."""
+    settings = settings or Settings.from_env(db=":memory:")
     catalog = Catalog([*builtin_tracks(), *await store.catalog()])
-    return Setlist(store, OfflinePlanner(catalog), catalog, prefix=prefix)
+    planner: Planner = OfflinePlanner(catalog)
+    if settings.anthropic_api_key:  # Claude plans; the offline planner stands in when it's down
+        from bot.planner.claude import claude_planner
+
+        planner = claude_planner(settings, fallback=planner)
+    return Setlist(store, planner, catalog, prefix=prefix)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -55,6 +62,24 @@ def parser() -> argparse.ArgumentParser:
     imp = catalog_sub.add_parser("import", parents=[db], help="add tracks from a CSV file")
     imp.add_argument("file", type=Path)
     catalog_sub.add_parser("info", parents=[db], help="how many tracks the catalog holds")
+
+    sub.add_parser("usage", parents=[db], help="tokens the Claude planner used, per channel")
+
+    discord = sub.add_parser("discord", parents=[db], help="run the Discord bot")
+    discord.add_argument(
+        "action",
+        nargs="?",
+        choices=("run", "sync"),
+        default="run",
+        help="sync registers the slash commands (a deploy step)",
+    )
+    slack = sub.add_parser("slack", parents=[db], help="run the Slack app")
+    slack.add_argument(
+        "--http",
+        type=int,
+        metavar="PORT",
+        help="serve the Events API on PORT instead of Socket Mode",
+    )
     return top
 
 
@@ -66,7 +91,7 @@ async def run(args: argparse.Namespace) -> int:
             from adapters.console.adapter import Console
 
             users = [u.strip() for u in args.user if u.strip()]
-            return await Console(await build(store), args.channel, users).run()
+            return await Console(await build(store, settings), args.channel, users).run()
         if args.command == "export":
             key = str(ChannelKey.parse(args.channel))
             session = await store.active_session(key)
@@ -105,6 +130,18 @@ async def run(args: argparse.Namespace) -> int:
                 f"catalog now holds {total:,}."
             )
             return 0
+        if args.command == "usage":
+            rows = await store.usage()
+            print(format_usage(rows))
+            return 0
+        if args.command == "discord":
+            from adapters.discord.bot import main as discord_main
+
+            return await discord_main(args, settings, store)
+        if args.command == "slack":
+            from adapters.slack.app import main as slack_main
+
+            return await slack_main(args, settings, store)
         if args.command == "catalog" and args.action == "info":
             imported = await store.catalog()
             print(f"Built-in: {len(builtin_tracks()):,} tracks; imported: {len(imported):,}.")
@@ -112,6 +149,45 @@ async def run(args: argparse.Namespace) -> int:
         return 2
     finally:
         await store.close()
+
+
+def format_usage(rows: list[UsageRow]) -> str:
+    """Token use per channel and model, then the total."""
+    if not rows:
+        return "No planner calls recorded yet."
+    head = ("channel", "model", "calls", "input", "cache read", "cache write", "output")
+    table = [head] + [
+        (
+            r.channel,
+            r.model,
+            *(
+                f"{n:,}"
+                for n in (
+                    r.calls,
+                    r.input_tokens,
+                    r.cache_read_tokens,
+                    r.cache_write_tokens,
+                    r.output_tokens,
+                )
+            ),
+        )
+        for r in rows
+    ]
+    totals = [
+        sum(getattr(r, f) for r in rows)
+        for f in (
+            "calls",
+            "input_tokens",
+            "cache_read_tokens",
+            "cache_write_tokens",
+            "output_tokens",
+        )
+    ]
+    table.append(("total", "", *(f"{n:,}" for n in totals)))
+    widths = [max(len(row[i]) for row in table) for i in range(len(head))]
+    return "\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in table
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -3,20 +3,76 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from platformdirs import user_data_dir
+
+REDIRECT_URI = "http://127.0.0.1:8888/callback"
+SPOTIFY_API = "https://api.spotify.com/v1/"
+SPOTIFY_ACCOUNTS = "https://accounts.spotify.com/"
+MODEL = "claude-haiku-5-5"
+DISCORD_API = "https://discord.com/api/v10"
+DISCORD_GATEWAY = "wss://gateway.discord.gg/"
+SLACK_API = "https://slack.com/api/"
 
 
 def default_db() -> Path:
     return Path(user_data_dir("setlist", appauthor=False)) / "setlist.db"
 
 
+def _env(name: str, default: str = "") -> str:
+    return os.environ.get(name, "").strip() or default
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     db: str
+    # Spotify (the bot owner's account publishes every playlist)
+    spotify_client_id: str = ""
+    spotify_client_secret: str = field(default="", repr=False)
+    spotify_refresh_token: str = field(default="", repr=False)
+    spotify_redirect_uri: str = REDIRECT_URI
+    spotify_api_url: str = SPOTIFY_API
+    spotify_accounts_url: str = SPOTIFY_ACCOUNTS
+    secret_key: str = field(default="", repr=False)  # SETLIST_SECRET_KEY: Fernet, for tokens
+    # Anthropic (the SDK also reads ANTHROPIC_API_KEY and ANTHROPIC_BASE_URL itself)
+    anthropic_api_key: str = field(default="", repr=False)
+    anthropic_base_url: str = ""
+    model: str = MODEL
+    # Discord
+    discord_token: str = field(default="", repr=False)
+    discord_api_url: str = DISCORD_API
+    discord_gateway_url: str = DISCORD_GATEWAY
+    # Slack
+    slack_bot_token: str = field(default="", repr=False)
+    slack_app_token: str = field(default="", repr=False)
+    slack_signing_secret: str = field(default="", repr=False)
+    slack_client_id: str = ""
+    slack_client_secret: str = field(default="", repr=False)
+    slack_api_url: str = SLACK_API
 
     @classmethod
     def from_env(cls, db: str | None = None) -> Settings:
-        return cls(db=db or os.environ.get("SETLIST_DB") or str(default_db()))
+        return cls(
+            db=db or _env("SETLIST_DB", str(default_db())),
+            spotify_client_id=_env("SPOTIFY_CLIENT_ID"),
+            spotify_client_secret=_env("SPOTIFY_CLIENT_SECRET"),
+            spotify_refresh_token=_env("SPOTIFY_REFRESH_TOKEN"),
+            spotify_redirect_uri=_env("SPOTIFY_REDIRECT_URI", REDIRECT_URI),
+            spotify_api_url=_env("SPOTIFY_API_URL", SPOTIFY_API),
+            spotify_accounts_url=_env("SPOTIFY_ACCOUNTS_URL", SPOTIFY_ACCOUNTS),
+            secret_key=_env("SETLIST_SECRET_KEY"),
+            anthropic_api_key=_env("ANTHROPIC_API_KEY"),
+            anthropic_base_url=_env("ANTHROPIC_BASE_URL"),
+            model=_env("SETLIST_MODEL", MODEL),
+            discord_token=_env("DISCORD_TOKEN"),
+            discord_api_url=_env("DISCORD_API_URL", DISCORD_API),
+            discord_gateway_url=_env("DISCORD_GATEWAY_URL", DISCORD_GATEWAY),
+            slack_bot_token=_env("SLACK_BOT_TOKEN"),
+            slack_app_token=_env("SLACK_APP_TOKEN"),
+            slack_signing_secret=_env("SLACK_SIGNING_SECRET"),
+            slack_client_id=_env("SLACK_CLIENT_ID"),
+            slack_client_secret=_env("SLACK_CLIENT_SECRET"),
+            slack_api_url=_env("SLACK_API_URL", SLACK_API),
+        )
