@@ -25,6 +25,7 @@ from bot.events import (
 from bot.grounding import CatalogResolver, Resolver, tempo_sources
 from bot.handlers import HANDLERS, SLOW, voting
 from bot.planner.base import Planner
+from bot.publishing import Publisher
 from bot.replies import Problem, Reply
 from bot.store.base import Store
 from bot.tempo import TempoSource
@@ -50,12 +51,14 @@ class Setlist:
         catalog: Catalog,
         prefix: str = "/",
         resolver: Resolver | None = None,
+        publisher: Publisher | None = None,
     ) -> None:
         self.store = store
         self.planner = planner
         self.catalog = catalog
         self.prefix = prefix
         self.resolver: Resolver = resolver or CatalogResolver(catalog)
+        self.publisher = publisher  # None: Spotify isn't configured
         self.tempo: list[TempoSource] = tempo_sources(catalog)
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
 

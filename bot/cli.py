@@ -28,11 +28,23 @@ async def build(store: Store, settings: Settings | None = None, prefix: str = "/
     settings = settings or Settings.from_env(db=":memory:")
     catalog = Catalog([*builtin_tracks(), *await store.catalog()])
     planner: Planner = OfflinePlanner(catalog)
+    resolver, publisher = None, None
+    if settings.spotify_client_id:  # ground in real Spotify tracks, publish real playlists
+        from bot.secrets import Vault
+        from bot.spotify.client import SpotifyGateway
+        from bot.spotify.grounding import SpotifyResolver
+        from bot.spotify.publish import Publisher
+
+        gateway = SpotifyGateway(
+            settings, store, Vault.for_settings(settings.secret_key, settings.db)
+        )
+        resolver = SpotifyResolver(gateway, store, catalog)
+        publisher = Publisher(gateway, store)
     if settings.anthropic_api_key:  # Claude plans; the offline planner stands in when it's down
         from bot.planner.claude import claude_planner
 
         planner = claude_planner(settings, fallback=planner)
-    return Setlist(store, planner, catalog, prefix=prefix)
+    return Setlist(store, planner, catalog, prefix=prefix, resolver=resolver, publisher=publisher)
 
 
 def parser() -> argparse.ArgumentParser:
@@ -62,6 +74,10 @@ def parser() -> argparse.ArgumentParser:
     imp = catalog_sub.add_parser("import", parents=[db], help="add tracks from a CSV file")
     imp.add_argument("file", type=Path)
     catalog_sub.add_parser("info", parents=[db], help="how many tracks the catalog holds")
+
+    spotify = sub.add_parser("spotify", help="the bot owner's Spotify account")
+    spotify_sub = spotify.add_subparsers(dest="action", required=True)
+    spotify_sub.add_parser("login", parents=[db], help="log in (PKCE) and store the token")
 
     sub.add_parser("usage", parents=[db], help="tokens the Claude planner used, per channel")
 
@@ -98,6 +114,9 @@ async def run(args: argparse.Namespace) -> int:
             if session is None:
                 print(f"No playlist in {key}. `setlist sessions` lists them.", file=sys.stderr)
                 return 1
+            from bot.spotify.publish import stored_link  # the link survives undo
+
+            session.spotify = await stored_link(store, session)
             sys.stdout.write(export.render(session, args.format))
             return 0
         if args.command == "sessions":
@@ -129,6 +148,11 @@ async def run(args: argparse.Namespace) -> int:
                 f"Imported {len(tracks):,} tracks from {args.file.name}; the imported "
                 f"catalog now holds {total:,}."
             )
+            return 0
+        if args.command == "spotify" and args.action == "login":
+            from bot.spotify.login import login
+
+            await login(settings, store)
             return 0
         if args.command == "usage":
             rows = await store.usage()

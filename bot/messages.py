@@ -213,3 +213,114 @@ def reaction_unknown() -> str:
 
 def unexpected() -> str:
     return "Sorry, something went wrong on my side; nothing was changed. Please try again."
+
+
+# -- Spotify -------------------------------------------------------------------------------
+
+
+def spotify_localhost(uri: str) -> str:
+    return (
+        f"SPOTIFY_REDIRECT_URI is {uri}, but Spotify refuses `localhost` redirect URIs. Use "
+        "the loopback IP instead, e.g. http://127.0.0.1:8888/callback, and register that "
+        "exact URI in your Spotify app's settings."
+    )
+
+
+def spotify_bad_redirect(uri: str) -> str:
+    return (
+        f"SPOTIFY_REDIRECT_URI is {uri}: Spotify only accepts https URIs or a loopback IP "
+        "(http://127.0.0.1:PORT/...)."
+    )
+
+
+def spotify_not_logged_in() -> str:
+    return (
+        "Spotify isn't logged in for this bot: an admin runs `setlist spotify login` "
+        "(or sets SPOTIFY_REFRESH_TOKEN)."
+    )
+
+
+def spotify_login_expired() -> str:
+    return (
+        "The bot's Spotify login has expired (logins last 6 months): an admin must run "
+        "`setlist spotify login` again. Meanwhile /export gives you the playlist."
+    )
+
+
+def spotify_quota(seconds: float) -> str:
+    return (
+        f"Spotify's rate limit for this bot is used up; try again in {_duration(seconds)}. "
+        "Nothing was lost: the playlist is saved here."
+    )
+
+
+def spotify_forbidden() -> str:
+    return (
+        "Spotify refused (403). Most likely the bot owner's Premium subscription lapsed, or "
+        "the owner's account isn't on the app's allow-list (Development Mode apps allow "
+        "5 users) — an admin can check both in the Spotify developer dashboard."
+    )
+
+
+def spotify_unavailable(status: int | str) -> str:
+    return f"Spotify isn't answering right now ({status}); please try again in a minute."
+
+
+def publishing() -> str:
+    return "Publishing to Spotify…"
+
+
+def published(url: str, count: int, updated: bool) -> str:
+    verb = "Updated" if updated else "Published"
+    return f"{verb} the playlist on Spotify with {count} tracks: {url}"
+
+
+def nothing_to_publish() -> str:
+    return "There is nothing to publish yet: every track is dropped or not on Spotify."
+
+
+def _duration(seconds: float) -> str:
+    seconds = max(1, int(seconds))
+    if seconds < 90:
+        return f"{seconds} seconds"
+    if seconds < 5400:
+        return f"{round(seconds / 60)} minutes"
+    return f"{round(seconds / 3600)} hours"
+
+
+# -- Claude planner --------------------------------------------------------------------------
+
+
+def claude_trouble(kind: str, detail: str = "") -> str:
+    """Why Claude gave no plan, as a phrase for claude_fallback."""
+    return {
+        "key": "it rejected the API key; an admin must check ANTHROPIC_API_KEY",
+        "forbidden": "the API key may not use it; an admin must check the Anthropic account",
+        "model": f"there is no model “{detail}”; an admin must check SETLIST_MODEL",
+        "rate": "the bot's rate limit is used up for now",
+        "overloaded": "it is overloaded",
+        "server": f"its servers answered with an error ({detail})",
+        "rejected": f"it rejected the bot's request ({detail}); the log has the details",
+        "timeout": "it didn't answer in time",
+        "unreachable": "it can't be reached",
+        "garbled": "its answer was garbled",
+    }.get(kind, kind)
+
+
+def claude_fallback(why: str) -> str:
+    return f"Claude is unavailable ({why}), so these tracks come from the offline catalog."
+
+
+def claude_refused() -> str:
+    return (
+        "Claude declined to suggest tracks for this request. Try rewording it, "
+        "or /new to start over."
+    )
+
+
+def claude_cut_off(kept: int) -> str:
+    return f"Claude's answer was cut short; I kept the {kept} complete tracks from it."
+
+
+def claude_garbled() -> str:
+    return "Part of Claude's answer couldn't be read; I kept the tracks that could."

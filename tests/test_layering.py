@@ -6,7 +6,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-PLATFORM = {"discord", "slack_bolt", "slack_sdk", "aiohttp"}
+PLATFORM = {"discord", "slack_bolt", "slack_sdk"}  # chat platforms; aiohttp is plain HTTP
 MAX_LINES = 400
 
 

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING
 
 from bot import export, messages
 from bot.handlers.planning import active, posted
-from bot.replies import Document, Reply, Text
+from bot.replies import Document, Reply, Text, Working
+from bot.session import Session
 
 if TYPE_CHECKING:
     from bot.app import Context, Setlist
@@ -21,6 +22,8 @@ async def show(app: Setlist, ctx: Context, cmd: Command) -> AsyncIterator[Reply]
 
 async def export_(app: Setlist, ctx: Context, cmd: Command) -> AsyncIterator[Reply]:
     session = await active(app, ctx)
+    if app.publisher is not None:  # the link survives undo; the export always shows it
+        session.spotify = await app.publisher.link(session) or session.spotify
     slug = re.sub(r"[^a-z0-9]+", "-", session.prompt.lower()).strip("-")[:40] or "playlist"
     yield Document(
         f"setlist-{slug}.{cmd.text}",
@@ -30,8 +33,22 @@ async def export_(app: Setlist, ctx: Context, cmd: Command) -> AsyncIterator[Rep
 
 
 async def publish(app: Setlist, ctx: Context, cmd: Command) -> AsyncIterator[Reply]:
-    await active(app, ctx)
-    yield Text(messages.publish_unconfigured())
+    session = await active(app, ctx)
+    if app.publisher is None:
+        yield Text(messages.publish_unconfigured())
+        return
+    yield Working(messages.publishing())
+    name = cmd.text or f"Setlist: {session.prompt}"
+    link, count, updated = await app.publisher.publish(session, name)
+
+    def change(s: Session) -> str | None:
+        if s.spotify == link:
+            return None
+        s.spotify = link
+        return f"published to Spotify by {ctx.member.name}"
+
+    await app.store.update(ctx.key, change)
+    yield Text(messages.published(link["url"], count, updated))
 
 
 async def help_(app: Setlist, ctx: Context, cmd: Command) -> AsyncIterator[Reply]:

@@ -1,0 +1,81 @@
+"""Publishing: one Spotify playlist per session, created once, then kept in step."""
+
+from __future__ import annotations
+
+import json
+import re
+
+from bot import messages
+from bot.errors import ServiceUnavailable, UserError
+from bot.export import playlist
+from bot.session import Session
+from bot.spotify.client import SpotifyGateway
+from bot.store.base import Store
+
+CHUNK = 100  # URIs per items request
+SCOPE = "session:{id}"  # settings scope: the link outlives undo, so a re-publish finds it
+
+
+async def stored_link(store: Store, session: Session) -> dict[str, str] | None:
+    raw = await store.get_setting(SCOPE.format(id=session.id), "spotify")
+    return json.loads(raw) if raw else session.spotify
+
+
+class Publisher:
+    def __init__(self, gateway: SpotifyGateway, store: Store) -> None:
+        self.gateway, self.store = gateway, store
+
+    async def link(self, session: Session) -> dict[str, str] | None:
+        return await stored_link(self.store, session)
+
+    async def publish(self, session: Session, name: str) -> tuple[dict[str, str], int, bool]:
+        """(link, track count, whether it updated an existing playlist)."""
+        uris = [t.uri for t in playlist(session) if t.uri and t.uri.startswith("spotify:track:")]
+        if not uris:
+            raise UserError(messages.nothing_to_publish())
+        link = await stored_link(self.store, session)
+        updated = link is not None
+        if link is None:
+            link = await self._create(session, name)
+            await self.store.set_setting(SCOPE.format(id=session.id), "spotify", json.dumps(link))
+        await self._fill(link["playlist_id"], uris)
+        return link, len(uris), updated
+
+    async def _create(self, session: Session, name: str) -> dict[str, str]:
+        marker = f"[setlist {session.id[:12]}]"
+        description = _plain(f"“{session.prompt}” — made with Setlist in {session.key}")
+        description = f"{description[:250]} {marker}"
+        try:
+            created = await self.gateway.create_playlist(_plain(name)[:100], description)
+        except ServiceUnavailable:
+            # The create may have gone through before the error: look before trying again,
+            # so a retry never makes a second playlist.
+            mine = [
+                p
+                for p in await self.gateway.my_playlists()
+                if marker in (p.get("description") or "")
+            ]
+            created = (
+                mine[0]
+                if mine
+                else await self.gateway.create_playlist(_plain(name)[:100], description)
+            )
+        return {"playlist_id": created["id"], "url": created["external_urls"]["spotify"]}
+
+    async def _fill(self, playlist_id: str, uris: list[str]) -> None:
+        """PUT the first 100 (replacing everything), POST the rest. A failure part-way
+        starts again from the PUT, so a retried write never adds a track twice."""
+        for attempt in range(2):
+            try:
+                await self.gateway.replace_items(playlist_id, uris[:CHUNK])
+                for start in range(CHUNK, len(uris), CHUNK):
+                    await self.gateway.add_items(playlist_id, uris[start : start + CHUNK])
+                return
+            except ServiceUnavailable:
+                if attempt == 1 or self.gateway.quota_blocked:
+                    raise
+
+
+def _plain(text: str) -> str:
+    """Spotify descriptions take no newlines or HTML."""
+    return re.sub(r"[<>\s]+", " ", text).strip()
