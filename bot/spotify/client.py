@@ -10,9 +10,11 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import requests
+import requests.adapters
 import spotipy
 from spotipy.exceptions import SpotifyException
 from spotipy.oauth2 import SpotifyOauthError
+from urllib3.util.retry import Retry
 
 from bot import messages
 from bot.config import Settings
@@ -21,14 +23,20 @@ from bot.secrets import Vault
 from bot.spotify.auth import StoreCacheHandler, manager
 from bot.store.base import Store
 
-# spotipy logs request headers, bearer token included, at DEBUG: never let that through.
-logging.getLogger("spotipy").setLevel(logging.INFO)
+# spotipy logs request headers, bearer token included, at DEBUG, and every HTTP error at
+# ERROR; we handle and report errors ourselves (without secrets), so keep it quiet.
+logging.getLogger("spotipy").setLevel(logging.CRITICAL)
+log = logging.getLogger("setlist.spotify")
 
 SEARCH_LIMIT = 10  # Development Mode apps: limit above 10 answers 400
 MAX_SHORT_WAIT = 5.0  # a 429 asking to wait longer stops the round instead of blocking a chat
 RETRIES = 2  # bounded retries for 5xx and timeouts on idempotent calls
 CONCURRENCY = 4  # spotipy calls in flight at once (each holds a worker thread)
 T = TypeVar("T")
+
+
+class Transient(ServiceUnavailable):
+    """A 5xx or a timeout on a write: it may or may not have happened."""
 
 
 class SpotifyGateway:
@@ -39,6 +47,7 @@ class SpotifyGateway:
         self.calls: Counter[str] = Counter()
         self.blocked_until = 0.0  # after a quota 429: fail fast until then
         self._sem = asyncio.Semaphore(CONCURRENCY)
+        self._token_lock = asyncio.Lock()
         self._client: spotipy.Spotify | None = None
         self._cache: StoreCacheHandler | None = None
 
@@ -46,44 +55,44 @@ class SpotifyGateway:
     def quota_blocked(self) -> bool:
         return time.time() < self.blocked_until
 
-    def _spotify(self) -> spotipy.Spotify:
-        if self._client is None:
-            self._cache = StoreCacheHandler(
-                self.store,
-                self.vault,
-                asyncio.get_running_loop(),
-                self.settings.spotify_refresh_token,
-            )
-            # Retries off: spotipy's would sleep through an hours-long Retry-After and
-            # re-send POSTs on 5xx (adding tracks twice). We retry ourselves, knowingly.
-            self._client = spotipy.Spotify(
-                auth_manager=manager(self.settings, self._cache),
-                requests_timeout=10,
-                retries=0,
-                status_retries=0,
-                backoff_factor=0,
-                status_forcelist=(),
-            )
-            self._client.prefix = self.settings.spotify_api_url.rstrip("/") + "/"
+    async def _spotify(self) -> spotipy.Spotify:
+        async with self._token_lock:  # one client, even when a round's searches start at once
+            if self._client is None:
+                self._client = await self._build()
         return self._client
+
+    async def _build(self) -> spotipy.Spotify:
+        loop = asyncio.get_running_loop()
+        self._cache = StoreCacheHandler(
+            self.store, self.vault, loop, self.settings.spotify_refresh_token
+        )
+        # The manager reads the cached token, which waits on the loop: build it off-loop.
+        auth = await asyncio.to_thread(manager, self.settings, self._cache)
+        # Our own session: spotipy's retries would sleep through an hours-long Retry-After
+        # and re-send POSTs on 5xx (adding tracks twice). We retry ourselves, knowingly.
+        client = spotipy.Spotify(
+            auth_manager=auth, requests_session=_no_retry_session(), requests_timeout=10
+        )
+        client.prefix = self.settings.spotify_api_url.rstrip("/") + "/"
+        return client
 
     async def _call(
         self, name: str, fn: Callable[[spotipy.Spotify], T], idempotent: bool = True
     ) -> T:
-        client = self._spotify()
+        client = await self._spotify()
         refreshed = False
         attempt = 0
         while True:
             if time.time() < self.blocked_until:
                 raise ServiceUnavailable(messages.spotify_quota(self.blocked_until - time.time()))
             try:
-                if await asyncio.to_thread(self._cache.get_cached_token) is None:
-                    raise ConfigError(messages.spotify_not_logged_in())
+                await self._fresh_token(client)
                 async with self._sem:
                     self.calls[name] += 1
                     return await asyncio.to_thread(fn, client)
             except SpotifyException as exc:
                 status = exc.http_status
+                log.warning("Spotify answered %s to %s", status, name)
                 if status == 429:
                     wait = _retry_after(exc.headers)
                     if exc.reason == "QUOTA_EXCEEDED" or wait > MAX_SHORT_WAIT:
@@ -101,7 +110,8 @@ class SpotifyGateway:
                     attempt += 1
                     await asyncio.sleep(0.2 * 2**attempt)
                     continue
-                raise ServiceUnavailable(messages.spotify_unavailable(status)) from None
+                error = Transient if status >= 500 else ServiceUnavailable
+                raise error(messages.spotify_unavailable(status)) from None
             except SpotifyOauthError as exc:
                 if exc.error == "invalid_grant":
                     raise ConfigError(messages.spotify_login_expired()) from None
@@ -110,12 +120,24 @@ class SpotifyGateway:
                 if idempotent and attempt < RETRIES:
                     attempt += 1
                     continue
-                raise ServiceUnavailable(messages.spotify_unavailable("no answer")) from None
+                raise Transient(messages.spotify_unavailable("no answer")) from None
+
+    async def _fresh_token(self, client: spotipy.Spotify) -> None:
+        """One refresh for everyone: concurrent searches must not each refresh the token."""
+        async with self._token_lock:
+            token = await asyncio.to_thread(self._cache.get_cached_token)
+            if token is None:
+                raise ConfigError(messages.spotify_not_logged_in())
+            if client.auth_manager.is_token_expired(token):
+                await asyncio.to_thread(
+                    client.auth_manager.refresh_access_token, token["refresh_token"]
+                )
 
     def _refresh(self) -> None:
+        """Runs in a worker thread, like every spotipy call."""
         token = self._cache.get_cached_token() if self._cache else None
-        if token and token.get("refresh_token"):
-            self._spotify().auth_manager.refresh_access_token(token["refresh_token"])
+        if token and token.get("refresh_token") and self._client is not None:
+            self._client.auth_manager.refresh_access_token(token["refresh_token"])
 
     # -- the calls Setlist makes (none of the endpoints removed for new apps) --------------
     async def search(self, query: str) -> list[dict[str, Any]]:
@@ -177,8 +199,27 @@ class SpotifyGateway:
             offset += len(items)
 
     async def token_info(self) -> dict[str, Any] | None:
-        self._spotify()
+        await self._spotify()
         return await asyncio.to_thread(self._cache.get_cached_token)
+
+
+def _no_retry_session() -> requests.Session:
+    """A session that hands every status straight back. urllib3's default honours
+    Retry-After on 429 by itself and then hides the response (and its quota reason)."""
+    session = requests.Session()
+    adapter = requests.adapters.HTTPAdapter(
+        max_retries=Retry(
+            total=0,
+            read=False,
+            redirect=False,
+            status=0,
+            raise_on_status=False,
+            respect_retry_after_header=False,
+        )
+    )
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
 
 
 def _retry_after(headers: Any) -> float:

@@ -127,7 +127,13 @@ def pick(
         title_score = fuzz.ratio(wanted_title, rules.title_key(item.get("name", "")))
         if title_score < TITLE_FLOOR:
             continue
-        score = artist_score + title_score
+        # The whole title, version words included, breaks ties: "Take On Me - Live" when
+        # that is what was asked for.
+        score = (
+            artist_score
+            + title_score
+            + fuzz.ratio(rules.fold(title), rules.fold(item.get("name", ""))) / 10
+        )
         label = f"{item.get('name', '')} {(item.get('album') or {}).get('name', '')}"
         if VERSION.search(label) and not wants_version:
             score -= 40

@@ -6,10 +6,10 @@ import json
 import re
 
 from bot import messages
-from bot.errors import ServiceUnavailable, UserError
+from bot.errors import UserError
 from bot.export import playlist
 from bot.session import Session
-from bot.spotify.client import SpotifyGateway
+from bot.spotify.client import SpotifyGateway, Transient
 from bot.store.base import Store
 
 CHUNK = 100  # URIs per items request
@@ -47,7 +47,7 @@ class Publisher:
         description = f"{description[:250]} {marker}"
         try:
             created = await self.gateway.create_playlist(_plain(name)[:100], description)
-        except ServiceUnavailable:
+        except Transient:
             # The create may have gone through before the error: look before trying again,
             # so a retry never makes a second playlist.
             mine = [
@@ -71,8 +71,8 @@ class Publisher:
                 for start in range(CHUNK, len(uris), CHUNK):
                     await self.gateway.add_items(playlist_id, uris[start : start + CHUNK])
                 return
-            except ServiceUnavailable:
-                if attempt == 1 or self.gateway.quota_blocked:
+            except Transient:
+                if attempt == 1:
                     raise
 
 
