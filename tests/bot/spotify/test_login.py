@@ -49,9 +49,9 @@ async def test_login_through_the_loopback_redirect(
     task = asyncio.create_task(login(settings, store, say=lines.append, stdin=False))
     url = await wait_for_url(lines)
     assert "code_challenge_method=S256" in url and "client_id=setlist-test-client" in url
-    async with aiohttp.ClientSession() as http:  # the browser: Spotify redirects to us
-        async with http.get(url) as page:
-            assert page.status == 200 and "logged in" in (await page.text())
+    # the browser: Spotify redirects to us
+    async with aiohttp.ClientSession() as http, http.get(url) as page:
+        assert page.status == 200 and "logged in" in (await page.text())
     assert await task == "Setlist Owner"
     assert any("Logged in as Setlist Owner" in line for line in lines)
     sealed = await store.get_secret(TOKEN_SECRET)
@@ -68,7 +68,7 @@ async def test_login_through_the_loopback_redirect(
 
 async def test_localhost_redirect_is_refused(settings: Settings, store: SqliteStore):
     settings = dataclasses.replace(settings, spotify_redirect_uri="http://localhost:8888/callback")
-    with pytest.raises(ConfigError, match="127.0.0.1"):
+    with pytest.raises(ConfigError, match=r"127\.0\.0\.1"):
         await login(settings, store, say=lambda _: None, stdin=False)
 
 
@@ -108,9 +108,8 @@ async def test_headless_login_with_a_pasted_url(
 
         reader = asyncio.create_task(read())
         url = await wait_for_url(lines)
-        async with aiohttp.ClientSession() as http:
-            async with http.get(url, allow_redirects=False) as answer:
-                landed = answer.headers["Location"]
+        async with aiohttp.ClientSession() as http, http.get(url, allow_redirects=False) as r:
+            landed = r.headers["Location"]
         assert landed.startswith(f"http://127.0.0.1:{port}/callback?code=")
         proc.stdin.write((landed + "\n").encode())
         await proc.stdin.drain()
