@@ -36,6 +36,7 @@ log = logging.getLogger("setlist.slack")
 ROUND = "slack.round"  # per thread: the tracks last rendered, {track_id: label}
 THREAD = "slack.thread"  # per channel: the thread of its latest playlist
 RENDERED = "slack.rendered:"  # per thread, + message id: the digest of what it shows
+SLACK_JITTER = 0.015  # seconds of margin per paced message
 
 
 class Pacer:
@@ -54,7 +55,9 @@ class Pacer:
         now = time.monotonic()
         due = max(self._due.get(channel, now), now)
         delay = max(0.0, due - self.tolerance - now)
-        self._due[channel] = due + self.interval  # reserve before sleeping: fair in arrival order
+        # Reserve before sleeping (fair in arrival order), a little late: the server's clock
+        # sees our requests with jitter, and one early arrival costs a whole-second 429.
+        self._due[channel] = due + self.interval + SLACK_JITTER
         if delay:
             await asyncio.sleep(delay)
 
