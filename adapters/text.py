@@ -24,7 +24,7 @@ def tempo(t: TrackView) -> str:
         return "BPM unknown"
     if t.tempo_source == "estimate":
         return f"~{t.tempo:.0f} BPM (estimate)"
-    return f"{t.tempo:.0f} BPM"
+    return f"{t.tempo:.0f} BPM ({t.tempo_source or 'catalog'})"
 
 
 def track_line(t: TrackView) -> str:

@@ -6,6 +6,7 @@ import asyncio
 import logging
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -31,7 +32,9 @@ log = logging.getLogger("setlist.spotify")
 SEARCH_LIMIT = 10  # Development Mode apps: limit above 10 answers 400
 MAX_SHORT_WAIT = 5.0  # a 429 asking to wait longer stops the round instead of blocking a chat
 RETRIES = 2  # bounded retries for 5xx and timeouts on idempotent calls
-CONCURRENCY = 4  # spotipy calls in flight at once (each holds a worker thread)
+CONCURRENCY = 8  # spotipy calls in flight at once, each in a thread of its own pool
+# Its own pool: the default executor has only cores + 4 threads, shared with everything else.
+_POOL = ThreadPoolExecutor(max_workers=CONCURRENCY, thread_name_prefix="spotify")
 T = TypeVar("T")
 
 
@@ -89,7 +92,8 @@ class SpotifyGateway:
                 await self._fresh_token(client)
                 async with self._sem:
                     self.calls[name] += 1
-                    return await asyncio.to_thread(fn, client)
+                    loop = asyncio.get_running_loop()
+                    return await loop.run_in_executor(_POOL, fn, client)
             except SpotifyException as exc:
                 status = exc.http_status
                 log.warning("Spotify answered %s to %s", status, name)

@@ -72,6 +72,7 @@ class Dataset:
         self.by_uri: dict[str, dict[str, Any]] = {}
         self._title_index: dict[str, set[int]] = {}
         self._artist_index: dict[str, set[int]] = {}
+        self._near: dict[tuple[int, str], set[int]] = {}  # word → the tracks it finds
         self._load(songs_csv, decoys)
         self.by_uri = {t["uri"]: t for t in self.tracks}
 
@@ -186,13 +187,19 @@ class Dataset:
         candidates: set[int] | None = None
 
         def hits(index: dict[str, set[int]], word: str) -> set[int]:
-            # Like Spotify, tolerate small spelling differences (colour/color).
-            found = set(index.get(word, ()))
-            for near, _score, _ in process.extract(
-                word, index.keys(), scorer=fuzz.ratio, score_cutoff=85, limit=5
-            ):
-                found |= index[near]
-            return found
+            # Like Spotify, tolerate small spelling differences (colour/color) when a word
+            # matches nothing as written.
+            if word in index:
+                return index[word]
+            key = (id(index), word)
+            if key not in self._near:
+                found = set(index.get(word, ()))
+                for near, _score, _ in process.extract(
+                    word, index.keys(), scorer=fuzz.ratio, score_cutoff=85, limit=5
+                ):
+                    found |= index[near]
+                self._near[key] = found
+            return self._near[key]
 
         def narrow(index: dict[str, set[int]], words: set[str]) -> None:
             nonlocal candidates
