@@ -28,6 +28,17 @@ from bot.store.base import Store
 
 log = logging.getLogger("setlist.slack")
 
+
+class _QuietTokenWarning(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment itself and warns that our client (which
+    carries that very token, plus SLACK_API_URL and the retry handlers) wins: true, and noise."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("As you gave `client` as well")
+
+
+log.addFilter(_QuietTokenWarning())
+
 PATH = "/slack/events"
 SCOPES = ("commands", "chat:write", "app_mentions:read", "reactions:read", "users:read")
 SCOPES += ("files:write",)  # exports as files; without it they arrive as code blocks

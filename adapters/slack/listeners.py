@@ -123,6 +123,8 @@ class Listeners:
                 return
             thread = cmd.get("thread_ts") or await self.store.get_setting(scope, THREAD) or ""
             if origin.command == "new":  # the session's thread hangs off a message of its own
+                if not await self.store.first_sighting(probe.event_id + ":thread"):
+                    return  # the same command delivered twice: one thread
                 poster = Poster(self.core, client, self.pacer, origin)
                 origin.anchor_text = bk.escape(messages.planning(probe.args.strip()))
                 origin.anchor = thread = await poster.post(origin.anchor_text)

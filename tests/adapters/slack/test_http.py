@@ -223,10 +223,18 @@ async def test_typed_votes_bans_and_the_channel_pointer(slack, store):
     assert str(ChannelKey.parse(f"slack:{s.TEAM}:C1:{newer}")) == f"slack:{s.TEAM}:C1:{newer}"
 
 
-async def test_rate_limits_are_retried(slack):
-    slack.fake.fail("chat.postMessage", 429, retry_after=0, times=1)
-    _, tracks = await start(slack)
-    assert slack.fake.ratelimited == 1 and len(tracks) == 15
+async def test_ack_at_once_and_rate_limits_are_retried(slack):
+    slack.fake.fail("chat.postMessage", 429, retry_after=1, times=1)
+    started = time.monotonic()
+    status, _ = await slack.sender.command(s.command(f"new {PROMPT}"))
+    acked = time.monotonic() - started
+    # Acknowledged well within Slack's 3 s while the first post still waits out its 429.
+    assert status == 200 and acked < 0.5 and len(slack.fake.messages) == 0
+    await slack.settle()
+    assert time.monotonic() - started >= 1.0
+    assert (
+        slack.fake.ratelimited == 1 and len(tracks_in(slack.fake, "C1", root_of(slack.fake))) == 15
+    )
     statuses = [c.status for c in slack.fake.calls if c.method == "chat.postMessage"]
     assert statuses[:2] == [429, 200]
 
@@ -253,3 +261,12 @@ async def test_slack_failures_never_reach_the_chat(slack, store):
     assert (await store.active_session(key)).tracks[0].votes == {"U1": "up"}
     sent = json.dumps([c.args for c in slack.fake.calls])
     assert "Traceback" not in sent and "Error" not in sent
+
+
+async def test_a_command_delivered_twice_opens_one_thread(slack, store):
+    body = s.command(f"new {PROMPT}")
+    for _ in range(2):
+        assert (await slack.sender.command(body))[0] == 200
+    await slack.settle()
+    tops = [m for (ch, ts), m in slack.fake.messages.items() if "thread_ts" not in m]
+    assert len(tops) == 1 and len(await store.sessions()) == 1
