@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zlib
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from bot import rules
 from bot.catalog.index import VERSION, Catalog, Facts
@@ -81,31 +81,28 @@ class OfflinePlanner:
                 level = match.level(self.catalog.tracks[i], facts)
                 if level is not None:
                     buckets[level].append(i)
-        # Best level first; scoring only the levels we reach keeps a round fast.
-        for level in sorted(buckets):
+
+        def groups() -> Iterator[tuple[int, list[int]]]:
+            # Best level first; scoring only the levels we reach keeps a round fast.
+            yield from sorted(buckets.items())
+            # The pool ran dry: look at the whole catalog (computed only if we get here).
+            tracks, facts = self.catalog.tracks, self.catalog.facts
+            rest = sorted(set(range(len(tracks))) - set(pool))
+            yield (
+                ANYTHING,
+                [
+                    i
+                    for i in rest
+                    if facts[i].key not in taken and match.level(tracks[i], facts[i]) is not None
+                ],
+            )
+
+        for level, indices in groups():
             if len(picked) >= slot.count:
                 break
             picked += self._pick(
-                buckets[level],
+                indices,
                 level,
-                match,
-                slot,
-                request.seed,
-                taken,
-                per_artist,
-                slot.count - len(picked),
-            )
-        if len(picked) < slot.count:  # the pool ran dry: look at the whole catalog
-            rest = sorted(set(range(len(self.catalog.tracks))) - set(pool))
-            rest = [
-                i
-                for i in rest
-                if self.catalog.facts[i].key not in taken
-                and match.level(self.catalog.tracks[i], self.catalog.facts[i]) is not None
-            ]
-            picked += self._pick(
-                rest,
-                ANYTHING,
                 match,
                 slot,
                 request.seed,
