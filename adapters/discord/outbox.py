@@ -16,7 +16,7 @@ from adapters.discord import render
 from adapters.discord.views import round_view
 from bot.events import Event, MessagesLinked
 from bot.keys import ChannelKey
-from bot.replies import Document, Problem, RoundPosted, Text, TrackUpdated, Working
+from bot.replies import Document, Problem, Reply, RoundPosted, Text, TrackUpdated, Working
 
 if TYPE_CHECKING:
     from adapters.discord.bot import SetlistBot
@@ -117,7 +117,7 @@ class Delivery:
                 if reply is None:
                     break
                 try:
-                    await RENDER[type(reply)](self, reply)
+                    await RENDER.get(type(reply), Delivery.fallback)(self, reply)
                 except discord.HTTPException as exc:  # Discord said no: log it, go on
                     log.warning("Discord refused a %s: %s", type(reply).__name__, exc)
         finally:
@@ -168,6 +168,9 @@ class Delivery:
                 self.original_open = True
         elif not self.quiet:
             await self.thread.typing()  # shows "Setlist is typing…" for a few seconds
+
+    async def fallback(self, reply: Reply) -> None:
+        await self.say(text.render(reply))  # a reply type with no Discord form yet: plain text
 
     async def text(self, reply: Text) -> None:
         await self.say(reply.text)
@@ -235,4 +238,4 @@ RENDER: dict[type[Any], Callable[[Delivery, Any], Awaitable[None]]] = {
     TrackUpdated: Delivery.track_updated,
     Document: Delivery.document,
 }
-__all__ = ["RENDER", "Delivery", "Editor", "text"]
+__all__ = ["RENDER", "Delivery", "Editor"]
