@@ -366,6 +366,11 @@ class FakeAnthropic:
         if text:
             content.append({"type": "text", "text": text})
         uncached, read, write = self._usage(body)
+        body["_usage"] = {
+            "input_tokens": uncached,
+            "cache_read_input_tokens": read,
+            "cache_creation_input_tokens": write,
+        }
         return {
             "id": f"msg_{uuid.uuid4().hex[:24]}",
             "type": "message",
