@@ -89,6 +89,7 @@ def make_track(
         verified=found is not None,
         vocals=found.vocals if found else None,
         tags=sorted(found.tags) if found else [],
+        proposed=[p.title, *p.artists],
         album_art=found.album_art if found else None,
     )
 

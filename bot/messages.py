@@ -106,8 +106,8 @@ def round_notes(added: int, target: int, size: int) -> list[str]:
     notes = []
     if size < target:
         notes.append(
-            f"Only {size} of {target} tracks: nothing else in the catalog fits the "
-            "requests and rules. Try a broader request or /unban."
+            f"Only {size} of {target} tracks: nothing else found fits the requests and "
+            "rules. Try a broader request or /unban."
         )
     elif added == 0:
         notes.append(

@@ -26,7 +26,8 @@ def plan_request(
     not_found: list[Song] | None = None,
 ) -> PlanRequest:
     def song(t: Track, with_position: bool = True) -> Song:
-        return Song(tuple(t.artists), t.title, t.position if with_position else None)
+        title, *artists = t.proposed or [t.title, *t.artists]
+        return Song(tuple(artists), title, t.position if with_position else None)
 
     return PlanRequest(
         prompt=session.prompt,
@@ -114,9 +115,9 @@ async def propose(
         result.calls += 1
         result.notes += [n for n in plan.notes if n not in result.notes]
         result.usage += plan.usage
+        if not plan.proposals:
+            break  # the planner has nothing more to offer
         candidates = filter_proposals(session, plan.proposals, seen)
-        if not candidates:
-            break
         for p, found in zip(candidates, await resolver.resolve(candidates), strict=True):
             if found is None and resolver.strict:
                 missing.append(Song(p.artists, p.title))

@@ -47,6 +47,9 @@ class Track:
     tags: list[str] = field(default_factory=list)
     votes: dict[str, Direction] = field(default_factory=dict)
     removed_by_rule: str | None = None  # a ban or a refinement dropped it, not votes
+    # The names as the planner proposed them: what a planner may be told about later
+    # (Spotify's own names must never reach an LLM prompt: Developer Policy III.14).
+    proposed: list[str] | None = None  # [title, *artists]
 
     @property
     def key(self) -> str:

@@ -272,3 +272,20 @@ async def test_fake_answers_like_spotify(fake: FakeSpotify):
             assert (await http.get(fake.base_url + path, headers=auth)).status == 403
         r = await http.get(f"{fake.base_url}/v1/me")
         assert r.status == 401
+
+
+async def test_planners_are_told_their_own_names_not_spotifys(
+    store: SqliteStore, settings: Settings
+):
+    from bot.cli import build
+
+    base = await build(store, settings)
+    planner = Scripted([("pendulum", "Watercolor")], [("a-ha", "Take On Me")])
+    app = Setlist(store, planner, base.catalog, resolver=base.resolver, publisher=base.publisher)
+    await say(app, "/new anything")
+    await say(app, "/length 2")
+    session = await store.active_session(str(KEY))
+    assert (session.tracks[0].artists, session.tracks[0].title) == (["Pendulum"], "Watercolour")
+    await say(app, "/more")
+    present = planner.requests[-1].present
+    assert (present[0].artists, present[0].title) == (("pendulum",), "Watercolor")
