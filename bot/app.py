@@ -39,6 +39,11 @@ class Context:
 
     key: str
     member: Member
+    rules_key: str = ""  # where the channel's bans live (see ChannelKey.rules_key)
+
+    def __post_init__(self) -> None:
+        if not self.rules_key:
+            object.__setattr__(self, "rules_key", self.key)
 
 
 class Setlist:
@@ -82,7 +87,7 @@ class Setlist:
         if isinstance(event, MessagesLinked):
             await self.store.link_messages(key, list(event.track_messages))
             return
-        ctx = Context(key, event.member)
+        ctx = Context(key, event.member, event.key.rules_key())
         if isinstance(event, VoteCast):
             async for r in voting.vote_positions(self, ctx, (event.position,), event.direction):
                 yield r

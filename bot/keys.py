@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.errors import UserError
 
@@ -17,6 +17,8 @@ class ChannelKey:
     channel: str
     tenant: str = ""
     thread: str = ""
+    # Discord: the text channel a playlist thread hangs off (not part of the key's name)
+    parent: str = field(default="", compare=False)
 
     def __str__(self) -> str:
         parts = [self.platform]
@@ -26,6 +28,15 @@ class ChannelKey:
         if self.thread:
             parts.append(self.thread)
         return ":".join(parts)
+
+    def rules_key(self) -> str:
+        """Where the channel's rules live: bans belong to the channel, not to the thread
+        one playlist happens to live in, so they carry over to the next playlist."""
+        if self.platform == "slack":
+            return str(ChannelKey("slack", self.channel, tenant=self.tenant))
+        if self.platform == "discord" and self.parent:
+            return str(ChannelKey("discord", self.parent, tenant=self.tenant))
+        return str(self)
 
     @classmethod
     def console(cls, name: str) -> ChannelKey:

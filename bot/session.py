@@ -93,15 +93,19 @@ class Session:
     dropped: list[Track] = field(default_factory=list)  # dropped in earlier rounds
     banned: list[str] = field(default_factory=list)  # the channel's rules, versioned with undo
     spotify: dict[str, str] | None = None
+    rules_key: str = ""  # where the channel's bans are kept; "" means the session's own key
 
     @classmethod
-    def start(cls, key: str, member: Member, prompt: str, banned: list[str]) -> Session:
+    def start(
+        cls, key: str, member: Member, prompt: str, banned: list[str], rules_key: str = ""
+    ) -> Session:
         return cls(
             id=uuid.uuid4().hex,
             key=key,
             prompt=prompt,
             requests=[Request(member.id, member.name, prompt, "prompt", 1)],
             banned=list(banned),
+            rules_key=rules_key if rules_key != key else "",
         )
 
     # -- reading -------------------------------------------------------------------------
@@ -169,6 +173,9 @@ class Session:
         Re-checks every candidate against the state as it is now: votes and bans may have
         arrived while the planner was thinking.
         """
+        for t in self.tracks:  # banned meanwhile, e.g. in another thread of the channel
+            if t.state != "dropped" and rules.is_banned(t.artists, self.banned):
+                t.removed_by_rule = f"{t.artists[0]} is banned"
         self.dropped.extend(t for t in self.tracks if t.state == "dropped")
         carried = self.live()
         seen = {t.key for t in carried} | {t.key for t in self.dropped}

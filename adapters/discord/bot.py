@@ -85,7 +85,7 @@ class SetlistMixin:
         if guild_id is None or channel_id is None:
             return
         member = Member(str(interaction.user.id), interaction.user.display_name)
-        key = reactions.key_of(guild_id, channel_id)
+        key = reactions.key_of(guild_id, channel_id, reactions.parent_of(interaction.channel))
         pointer = ""
         if name == "new":  # each playlist gets its own thread
             try:
@@ -97,7 +97,8 @@ class SetlistMixin:
             thread = await self.open_thread(interaction, args)
             if thread is None:
                 return
-            key, pointer = reactions.key_of(guild_id, thread.id), f"→ {thread.mention}"
+            key = reactions.key_of(guild_id, thread.id, thread.parent_id)
+            pointer = f"→ {thread.mention}"
         delivery = Delivery(self, key, interaction, pointer=pointer)  # type: ignore[arg-type]
         delivery.original_open = interaction.response.is_done()
         event = CommandIssued(key, member, name, args, event_id=f"discord:{interaction.id}")
@@ -164,7 +165,8 @@ class SetlistMixin:
         said = reactions.said(message, me.id, content_intent)
         if said is None or message.guild is None:
             return
-        key = reactions.key_of(message.guild.id, message.channel.id)
+        parent = reactions.parent_of(message.channel)
+        key = reactions.key_of(message.guild.id, message.channel.id, parent)
         in_thread = reactions.is_thread(message.channel)
         active = await self.app.store.active_session(str(key)) is not None
         if me.id not in message.raw_mentions and not (in_thread and active):
@@ -177,7 +179,7 @@ class SetlistMixin:
             except discord.HTTPException as exc:
                 log.warning("creating a thread on %s failed: %s", message.id, exc)
                 return
-            key = reactions.key_of(message.guild.id, thread.id)
+            key = reactions.key_of(message.guild.id, thread.id, message.channel.id)
             await Delivery(self, key).run(reactions.message_event(message, key, said))  # type: ignore[arg-type]
             return
         delivery = Delivery(self, key, reference=message)  # type: ignore[arg-type]

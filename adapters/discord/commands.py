@@ -8,6 +8,7 @@ import discord
 from discord import app_commands
 
 from adapters.discord import access
+from adapters.discord.reactions import key_of, parent_of
 from bot import rules
 from bot.keys import ChannelKey
 
@@ -35,8 +36,10 @@ async def artists_to_ban(interaction: Interaction, current: str) -> list[app_com
 
 
 async def artists_to_unban(interaction: Interaction, current: str) -> list[app_commands.Choice]:
-    key = ChannelKey("discord", str(interaction.channel_id), str(interaction.guild_id))
-    return choices(await interaction.client.app.store.banned(str(key)), current)
+    key = key_of(
+        interaction.guild_id or 0, interaction.channel_id or 0, parent_of(interaction.channel)
+    )
+    return choices(await interaction.client.app.store.banned(key.rules_key()), current)
 
 
 def choices(names: list[str], current: str) -> list[app_commands.Choice[str]]:

@@ -13,9 +13,15 @@ from bot.votes import direction_of
 THREADS = frozenset({discord.ChannelType.public_thread, discord.ChannelType.private_thread})
 
 
-def key_of(guild_id: int, channel_id: int) -> ChannelKey:
-    """`discord:<guild>:<thread>`: a session lives in a thread (or the channel it was asked in)."""
-    return ChannelKey("discord", str(channel_id), tenant=str(guild_id))
+def key_of(guild_id: int, channel_id: int, parent_id: int | None = None) -> ChannelKey:
+    """`discord:<guild>:<thread>`: a session lives in a thread (or the channel it was asked in).
+    The thread's text channel, when known, is where the channel's bans live."""
+    parent = str(parent_id) if parent_id else ""
+    return ChannelKey("discord", str(channel_id), tenant=str(guild_id), parent=parent)
+
+
+def parent_of(channel: object) -> int | None:
+    return getattr(channel, "parent_id", None) if is_thread(channel) else None
 
 
 def is_thread(channel: object) -> bool:

@@ -96,12 +96,6 @@ class Listeners:
             log.exception("Slack adapter failed on %s", type(event).__name__)
             await poster.render(Problem(messages.unexpected()))
 
-    async def seed_rules(self, key: ChannelKey) -> None:
-        """A new thread starts with its channel's bans: bans belong to the channel."""
-        if await self.store.active_session(str(key)) is None:
-            channel = ChannelKey("slack", key.channel, tenant=key.tenant)
-            await self.store.set_banned(str(key), await self.store.banned(str(channel)))
-
     # -- listeners ---------------------------------------------------------------------------
     async def on_command(self, body: dict[str, Any], client: AsyncWebClient) -> None:
         async with self.working():
@@ -129,11 +123,7 @@ class Listeners:
                 origin.anchor_text = bk.escape(messages.planning(probe.args.strip()))
                 origin.anchor = thread = await poster.post(origin.anchor_text)
             origin.key = ChannelKey("slack", channel, tenant=team, thread=thread)
-            if origin.command == "new":
-                await self.seed_rules(origin.key)
             await self.run(client, origin, pl.command_event(cmd, origin.key, member))
-            if origin.command in ("ban", "unban") and origin.key.thread:
-                await self.store.set_banned(scope, await self.store.banned(str(origin.key)))
 
     async def on_mention(
         self, body: dict[str, Any], client: AsyncWebClient, context: AsyncBoltContext
@@ -146,7 +136,6 @@ class Listeners:
             said = pl.mention_event(body, member, context.bot_user_id)  # type: ignore[arg-type]
             if said is None:
                 return
-            await self.seed_rules(said.key)
             await self.run(client, Origin(said.key, member, "mention"), said)
 
     async def on_reaction(self, body: dict[str, Any], client: AsyncWebClient) -> None:

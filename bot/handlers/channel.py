@@ -35,10 +35,10 @@ async def ban(app: Setlist, ctx: Context, cmd: Command) -> AsyncIterator[Reply]:
 
     step = await app.store.update(ctx.key, change)
     if step is None:  # no session: the rule still holds for the next one
-        banned = await app.store.banned(ctx.key)
+        banned = await app.store.banned(ctx.rules_key)
         if not rules.add_ban(banned, artist):
             raise UserError(messages.already_banned(artist))
-        await app.store.set_banned(ctx.key, banned)
+        await app.store.set_banned(ctx.rules_key, banned)
     yield Text(messages.banned(artist, len(hit)) + hint)
     for track_id in hit:
         track = step.session.track_by_id(track_id) if step else None
@@ -60,14 +60,14 @@ async def unban(app: Setlist, ctx: Context, cmd: Command) -> AsyncIterator[Reply
 
     step = await app.store.update(ctx.key, change)
     if step is None:
-        banned = await app.store.banned(ctx.key)
+        banned = await app.store.banned(ctx.rules_key)
         name = rules.remove_ban(banned, cmd.text)
         if name is None:
             raise UserError(messages.not_banned(cmd.text))
-        await app.store.set_banned(ctx.key, banned)
+        await app.store.set_banned(ctx.rules_key, banned)
         removed.append(name)
     yield Text(messages.unbanned(removed[0]))
 
 
 async def show_rules(app: Setlist, ctx: Context, cmd: Command) -> AsyncIterator[Reply]:
-    yield Text(messages.rules(await app.store.banned(ctx.key)))
+    yield Text(messages.rules(await app.store.banned(ctx.rules_key)))

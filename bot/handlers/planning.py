@@ -52,7 +52,8 @@ async def propose(app: Setlist, ctx: Context, session: Session) -> rounds.Propos
 
 
 async def new(app: Setlist, ctx: Context, cmd: Command) -> AsyncIterator[Reply]:
-    session = Session.start(ctx.key, ctx.member, cmd.text, await app.store.banned(ctx.key))
+    banned = await app.store.banned(ctx.rules_key)
+    session = Session.start(ctx.key, ctx.member, cmd.text, banned, ctx.rules_key)
     yield Working(messages.planning(cmd.text))
     proposed = await propose(app, ctx, session)
     added = session.next_round(proposed.tracks)

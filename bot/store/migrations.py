@@ -56,4 +56,8 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE TABLE secrets (name TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at REAL NOT NULL);
     CREATE TABLE grounding (query TEXT PRIMARY KEY, result TEXT NOT NULL, at REAL NOT NULL);
     """,
+    # 3: the channel's rules as each step found them, so undo reverts only that step's bans
+    """
+    ALTER TABLE versions ADD COLUMN rules_before TEXT;
+    """,
 )

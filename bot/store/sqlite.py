@@ -15,6 +15,7 @@ from pathlib import Path
 
 import aiosqlite
 
+from bot import rules
 from bot.catalog.model import CatalogTrack
 from bot.keys import ChannelKey
 from bot.session import Session
@@ -107,7 +108,12 @@ class SqliteStore:
         return found[0] if found else None
 
     async def _save(
-        self, db: aiosqlite.Connection, session: Session, version: int, label: str
+        self,
+        db: aiosqlite.Connection,
+        session: Session,
+        version: int,
+        label: str,
+        rules_before: list[str] | None = None,
     ) -> None:
         now = time.time()
         state = json.dumps(session.to_dict(), ensure_ascii=False)
@@ -116,7 +122,15 @@ class SqliteStore:
             "DELETE FROM versions WHERE session_id = ? AND version >= ?", (session.id, version)
         )
         await db.execute(
-            "INSERT INTO versions VALUES (?, ?, ?, ?, ?)", (session.id, version, label, state, now)
+            "INSERT INTO versions VALUES (?, ?, ?, ?, ?, ?)",
+            (
+                session.id,
+                version,
+                label,
+                state,
+                now,
+                json.dumps(session.banned if rules_before is None else rules_before),
+            ),
         )
         await db.execute(
             "DELETE FROM versions WHERE session_id = ? AND version < ?",
@@ -127,17 +141,26 @@ class SqliteStore:
             "SET version = excluded.version, updated_at = excluded.updated_at",
             (session.id, session.key, session.prompt, version, now, now),
         )
-        await self._set_channel(db, session.key, session.banned, session.id)
-
-    async def _set_channel(
-        self, db: aiosqlite.Connection, key: str, banned: list[str], session_id: str | None = None
-    ) -> None:
         await db.execute(
-            "INSERT INTO channels (key, banned, active_session, updated_at) VALUES (?, ?, ?, ?) "
-            "ON CONFLICT (key) DO UPDATE SET banned = excluded.banned, updated_at = "
-            "excluded.updated_at, active_session = coalesce(excluded.active_session, "
-            "active_session)",
-            (key, json.dumps(banned, ensure_ascii=False), session_id, time.time()),
+            "INSERT INTO channels (key, active_session, updated_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET active_session = excluded.active_session, "
+            "updated_at = excluded.updated_at",
+            (session.key, session.id, now),
+        )
+        await self._set_rules(db, session.rules_key or session.key, session.banned)
+
+    async def _rules(self, db: aiosqlite.Connection, key: str) -> list[str]:
+        row = await (
+            await db.execute("SELECT banned FROM channels WHERE key = ?", (key,))
+        ).fetchone()
+        return json.loads(row[0]) if row else []
+
+    async def _set_rules(self, db: aiosqlite.Connection, key: str, banned: list[str]) -> None:
+        await db.execute(
+            "INSERT INTO channels (key, banned, updated_at) VALUES (?, ?, ?) "
+            "ON CONFLICT (key) DO UPDATE SET banned = excluded.banned, "
+            "updated_at = excluded.updated_at",
+            (key, json.dumps(banned, ensure_ascii=False), time.time()),
         )
 
     async def start_session(self, session: Session, label: str) -> None:
@@ -150,10 +173,14 @@ class SqliteStore:
             if found is None:
                 return None
             session, version = found
+            # The channel's rules may have changed in another session (another thread of
+            # the same channel) since this one last saved: start from them.
+            session.banned = await self._rules(db, session.rules_key or session.key)
+            rules_before = list(session.banned)
             label = change(session)
             if label is None:
                 return None
-            await self._save(db, session, version + 1, label)
+            await self._save(db, session, version + 1, label, rules_before)
             return Step(session, label)
 
     async def _move(self, key: str, delta: int) -> Step | None:
@@ -171,8 +198,8 @@ class SqliteStore:
             target = version + delta
             rows = await (
                 await db.execute(
-                    "SELECT version, label, state FROM versions WHERE session_id = ? "
-                    "AND version IN (?, ?)",
+                    "SELECT version, label, state, rules_before FROM versions "
+                    "WHERE session_id = ? AND version IN (?, ?)",
                     (session_id, version, target),
                 )
             ).fetchall()
@@ -181,12 +208,21 @@ class SqliteStore:
                 return None
             # Undo names the step it takes back; redo the step it brings again.
             label = by_version[version if delta < 0 else target][1]
+            step = by_version[version if delta < 0 else target]
             session = Session.from_dict(json.loads(by_version[target][2]))
+            # Rules are shared by the channel's sessions: undo or redo only this step's own
+            # change to them (from the rules it found to the rules it left), keeping bans
+            # made elsewhere meanwhile.
+            found = json.loads(step[3]) if step[3] else []
+            left = Session.from_dict(json.loads(step[2])).banned
+            before, after = (left, found) if delta < 0 else (found, left)
+            rules_key = session.rules_key or session.key
+            session.banned = moved_rules(await self._rules(db, rules_key), before, after)
             await db.execute(
                 "UPDATE sessions SET version = ?, updated_at = ? WHERE id = ?",
                 (target, time.time(), session_id),
             )
-            await self._set_channel(db, key, session.banned)
+            await self._set_rules(db, rules_key, session.banned)
             return Step(session, label)
 
     async def undo(self, key: str) -> Step | None:
@@ -205,7 +241,7 @@ class SqliteStore:
 
     async def set_banned(self, key: str, banned: list[str]) -> None:
         async with self._tx() as db:
-            await self._set_channel(db, key, banned)
+            await self._set_rules(db, key, banned)
 
     # -- platform bookkeeping ----------------------------------------------------------------
     async def first_sighting(self, event_id: str) -> bool:
@@ -364,3 +400,13 @@ class SqliteStore:
             await db.execute(
                 "INSERT OR REPLACE INTO grounding VALUES (?, ?, ?)", (query, result, time.time())
             )
+
+
+def moved_rules(now: list[str], before: list[str], after: list[str]) -> list[str]:
+    """The rules `now`, with the change from `before` to `after` applied (an undo passes
+    them the other way round)."""
+    had = {rules.artist_key(b) for b in before}
+    gone = had - {rules.artist_key(a) for a in after}
+    present = {rules.artist_key(b) for b in now}
+    added = [a for a in after if rules.artist_key(a) not in present | had]
+    return [b for b in now if rules.artist_key(b) not in gone] + added

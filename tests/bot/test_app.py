@@ -6,6 +6,7 @@ import pytest
 
 from bot import rules
 from bot.events import MessagesLinked, ReactionAdded, ReactionRemoved, VoteCast
+from bot.keys import ChannelKey
 from bot.replies import Problem, RoundPosted, Text, TrackUpdated, Working
 from tests.conftest import ALICE, BOB, CAROL, Chat
 
@@ -258,3 +259,39 @@ async def test_publish_without_spotify_explains_and_offers_export(chat: Chat):
     await chat.say(f"/new {PROMPT}")
     text = next(r.text for r in await chat.say("/publish my run") if isinstance(r, Text))
     assert "SPOTIFY_CLIENT_ID" in text and "/export" in text
+
+
+async def test_bans_belong_to_the_channel_not_the_thread(app):
+    thread_a = Chat(app)
+    thread_a.key = ChannelKey("slack", "C1", tenant="T1", thread="111.1")
+    thread_b = Chat(app)
+    thread_b.key = ChannelKey("slack", "C1", tenant="T1", thread="222.2")
+    await thread_a.say("/new 80s synthpop road trip")
+    await thread_a.say("/ban a-ha")
+    await thread_b.say("/new 80s synthpop road trip")
+    assert (await thread_b.session()).banned == ["a-ha"]
+    await thread_b.say("/ban Eurythmics")
+    # thread A's next step sees the ban made in thread B
+    await thread_a.say("/more")
+    session_a = await thread_a.session()
+    assert session_a.banned == ["a-ha", "Eurythmics"]
+    assert not any(rules.is_banned(t.artists, ["Eurythmics"]) for t in session_a.live())
+    # undoing A's steps takes back only A's own ban, not B's
+    await thread_a.say("/undo")
+    await thread_a.say("/undo")
+    assert await app.store.banned("slack:T1:C1") == ["Eurythmics"]
+    other_channel = Chat(app)
+    other_channel.key = ChannelKey("slack", "C2", tenant="T1", thread="333.3")
+    assert next(r.text for r in await other_channel.say("/rules")).startswith("No rules")
+
+
+async def test_discord_threads_share_their_text_channels_rules(app):
+    first = Chat(app)
+    first.key = ChannelKey("discord", "9001", tenant="42", parent="500")
+    second = Chat(app)
+    second.key = ChannelKey("discord", "9002", tenant="42", parent="500")
+    await first.say("/ban Daft Punk")
+    await second.say("/new french house")
+    session = await second.session()
+    assert session.banned == ["Daft Punk"]
+    assert str(second.key) == "discord:42:9002"  # the key names the thread alone

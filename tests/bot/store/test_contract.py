@@ -160,3 +160,15 @@ async def test_sqlite_uses_wal(tmp_path: Path):
     with sqlite3.connect(tmp_path / "wal.db") as db:
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         assert db.execute("PRAGMA user_version").fetchone()[0] >= 1
+
+
+def test_moved_rules_applies_only_the_step():
+    from bot.store.sqlite import moved_rules
+
+    # undo of "ban B" while C was banned elsewhere: B goes, C stays
+    assert moved_rules(["A", "B", "C"], ["A", "B"], ["A"]) == ["A", "C"]
+    # redo brings B back after C
+    assert moved_rules(["A", "C"], ["A"], ["A", "B"]) == ["A", "C", "B"]
+    # undo of an unban brings the artist back, once
+    assert moved_rules(["C"], ["C"], ["C", "D"]) == ["C", "D"]
+    assert moved_rules(["c", "D"], ["C"], ["C", "D"]) == ["c", "D"]
