@@ -61,3 +61,13 @@ def remove_ban(banned: list[str], artist: str) -> str | None:
             banned.remove(existing)
             return existing
     return None
+
+
+def moved(now: list[str], before: list[str], after: list[str]) -> list[str]:
+    """The rules `now`, with the change from `before` to `after` applied (an undo passes
+    them the other way round)."""
+    had = {artist_key(b) for b in before}
+    gone = had - {artist_key(a) for a in after}
+    present = {artist_key(b) for b in now}
+    added = [a for a in after if artist_key(a) not in present | had]
+    return [b for b in now if artist_key(b) not in gone] + added

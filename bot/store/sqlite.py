@@ -19,14 +19,15 @@ from bot import rules
 from bot.catalog.model import CatalogTrack
 from bot.keys import ChannelKey
 from bot.session import Session
-from bot.store.base import HISTORY_LIMIT, Change, SessionInfo, Step, Usage, UsageRow
+from bot.store.base import HISTORY_LIMIT, Change, SessionInfo, Step
 from bot.store.migrations import MIGRATIONS
+from bot.store.sqlite_side import SideTables
 
 BUSY_TIMEOUT_MS = 10_000  # while opening (WAL switch, migrations) another process may write
 LOCK_WAIT_S = 30.0  # give up on the write lock after this long (another process hung)
 
 
-class SqliteStore:
+class SqliteStore(SideTables):
     def __init__(self, db: aiosqlite.Connection, path: str) -> None:
         self._db = db
         self.path = path
@@ -217,7 +218,7 @@ class SqliteStore:
             left = Session.from_dict(json.loads(step[2])).banned
             before, after = (left, found) if delta < 0 else (found, left)
             rules_key = session.rules_key or session.key
-            session.banned = moved_rules(await self._rules(db, rules_key), before, after)
+            session.banned = rules.moved(await self._rules(db, rules_key), before, after)
             await db.execute(
                 "UPDATE sessions SET version = ?, updated_at = ? WHERE id = ?",
                 (target, time.time(), session_id),
@@ -321,92 +322,3 @@ class SqliteStore:
                 fields[name] = tuple(fields[name])
             out.append(CatalogTrack(**fields))
         return out
-
-    # -- settings, usage, secrets, grounding cache ---------------------------------------------
-    async def get_setting(self, scope: str, name: str) -> str | None:
-        async with self._lock:
-            row = await (
-                await self._db.execute(
-                    "SELECT value FROM settings WHERE scope = ? AND name = ?", (scope, name)
-                )
-            ).fetchone()
-        return row[0] if row else None
-
-    async def set_setting(self, scope: str, name: str, value: str | None) -> None:
-        async with self._tx() as db:
-            if value is None:
-                await db.execute(
-                    "DELETE FROM settings WHERE scope = ? AND name = ?", (scope, name)
-                )
-            else:
-                await db.execute(
-                    "INSERT OR REPLACE INTO settings VALUES (?, ?, ?)", (scope, name, value)
-                )
-
-    async def record_usage(self, channel: str, usage: Usage) -> None:
-        async with self._tx() as db:
-            await db.execute(
-                "INSERT INTO usage VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    channel,
-                    time.time(),
-                    usage.model,
-                    usage.input_tokens,
-                    usage.cache_read_tokens,
-                    usage.cache_write_tokens,
-                    usage.output_tokens,
-                ),
-            )
-
-    async def usage(self) -> list[UsageRow]:
-        async with self._lock:
-            rows = await (
-                await self._db.execute(
-                    "SELECT channel, model, count(*), sum(input_tokens), sum(cache_read_tokens), "
-                    "sum(cache_write_tokens), sum(output_tokens) FROM usage "
-                    "GROUP BY channel, model ORDER BY channel, model"
-                )
-            ).fetchall()
-        return [UsageRow(*r) for r in rows]
-
-    async def get_secret(self, name: str) -> str | None:
-        async with self._lock:
-            row = await (
-                await self._db.execute("SELECT value FROM secrets WHERE name = ?", (name,))
-            ).fetchone()
-        return row[0] if row else None
-
-    async def set_secret(self, name: str, value: str | None) -> None:
-        async with self._tx() as db:
-            if value is None:
-                await db.execute("DELETE FROM secrets WHERE name = ?", (name,))
-            else:
-                await db.execute(
-                    "INSERT OR REPLACE INTO secrets VALUES (?, ?, ?)", (name, value, time.time())
-                )
-
-    async def cached(self, query: str, max_age: float) -> str | None:
-        async with self._lock:
-            row = await (
-                await self._db.execute(
-                    "SELECT result FROM grounding WHERE query = ? AND at >= ?",
-                    (query, time.time() - max_age),
-                )
-            ).fetchone()
-        return row[0] if row else None
-
-    async def cache(self, query: str, result: str) -> None:
-        async with self._tx() as db:
-            await db.execute(
-                "INSERT OR REPLACE INTO grounding VALUES (?, ?, ?)", (query, result, time.time())
-            )
-
-
-def moved_rules(now: list[str], before: list[str], after: list[str]) -> list[str]:
-    """The rules `now`, with the change from `before` to `after` applied (an undo passes
-    them the other way round)."""
-    had = {rules.artist_key(b) for b in before}
-    gone = had - {rules.artist_key(a) for a in after}
-    present = {rules.artist_key(b) for b in now}
-    added = [a for a in after if rules.artist_key(a) not in present | had]
-    return [b for b in now if rules.artist_key(b) not in gone] + added

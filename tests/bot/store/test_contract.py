@@ -163,7 +163,7 @@ async def test_sqlite_uses_wal(tmp_path: Path):
 
 
 def test_moved_rules_applies_only_the_step():
-    from bot.store.sqlite import moved_rules
+    from bot.rules import moved as moved_rules
 
     # undo of "ban B" while C was banned elsewhere: B goes, C stays
     assert moved_rules(["A", "B", "C"], ["A", "B"], ["A"]) == ["A", "C"]

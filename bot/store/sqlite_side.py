@@ -1,0 +1,99 @@
+"""Small SQLite tables beside the sessions: settings, token usage, secrets, grounding cache."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from contextlib import AbstractAsyncContextManager
+
+import aiosqlite
+
+from bot.store.base import Usage, UsageRow
+
+
+class SideTables:
+    """Mixed into SqliteStore, which provides the connection, its lock and transactions."""
+
+    _db: aiosqlite.Connection
+    _lock: asyncio.Lock
+
+    def _tx(self) -> AbstractAsyncContextManager[aiosqlite.Connection]:
+        raise NotImplementedError
+
+    async def get_setting(self, scope: str, name: str) -> str | None:
+        async with self._lock:
+            row = await (
+                await self._db.execute(
+                    "SELECT value FROM settings WHERE scope = ? AND name = ?", (scope, name)
+                )
+            ).fetchone()
+        return row[0] if row else None
+
+    async def set_setting(self, scope: str, name: str, value: str | None) -> None:
+        async with self._tx() as db:
+            if value is None:
+                await db.execute(
+                    "DELETE FROM settings WHERE scope = ? AND name = ?", (scope, name)
+                )
+            else:
+                await db.execute(
+                    "INSERT OR REPLACE INTO settings VALUES (?, ?, ?)", (scope, name, value)
+                )
+
+    async def record_usage(self, channel: str, usage: Usage) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT INTO usage VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    channel,
+                    time.time(),
+                    usage.model,
+                    usage.input_tokens,
+                    usage.cache_read_tokens,
+                    usage.cache_write_tokens,
+                    usage.output_tokens,
+                ),
+            )
+
+    async def usage(self) -> list[UsageRow]:
+        async with self._lock:
+            rows = await (
+                await self._db.execute(
+                    "SELECT channel, model, count(*), sum(input_tokens), sum(cache_read_tokens), "
+                    "sum(cache_write_tokens), sum(output_tokens) FROM usage "
+                    "GROUP BY channel, model ORDER BY channel, model"
+                )
+            ).fetchall()
+        return [UsageRow(*r) for r in rows]
+
+    async def get_secret(self, name: str) -> str | None:
+        async with self._lock:
+            row = await (
+                await self._db.execute("SELECT value FROM secrets WHERE name = ?", (name,))
+            ).fetchone()
+        return row[0] if row else None
+
+    async def set_secret(self, name: str, value: str | None) -> None:
+        async with self._tx() as db:
+            if value is None:
+                await db.execute("DELETE FROM secrets WHERE name = ?", (name,))
+            else:
+                await db.execute(
+                    "INSERT OR REPLACE INTO secrets VALUES (?, ?, ?)", (name, value, time.time())
+                )
+
+    async def cached(self, query: str, max_age: float) -> str | None:
+        async with self._lock:
+            row = await (
+                await self._db.execute(
+                    "SELECT result FROM grounding WHERE query = ? AND at >= ?",
+                    (query, time.time() - max_age),
+                )
+            ).fetchone()
+        return row[0] if row else None
+
+    async def cache(self, query: str, result: str) -> None:
+        async with self._tx() as db:
+            await db.execute(
+                "INSERT OR REPLACE INTO grounding VALUES (?, ?, ?)", (query, result, time.time())
+            )
