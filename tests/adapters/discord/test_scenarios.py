@@ -2,51 +2,15 @@
 
 from __future__ import annotations
 
-from adapters import text
-from bot.events import Member, MessagePosted
-from bot.keys import ChannelKey
-from tests.adapters.discord.conftest import PROMPT, Harness, eventually
-
-ALICE, BOB = Member("u-alice", "alice"), Member("u-bob", "bob")
-
-
-def summary(session, names: dict[str, str]) -> dict:
-    """What the conversation decided, with members by name. Titles differ: the planner's
-    variety is seeded by the session's id, which is new in every session."""
-    return {
-        "round": session.round_no,
-        "prompt": session.prompt,
-        "length": len(session.tracks),
-        "voted": sorted(
-            (t.state, tuple(sorted((names[m], d) for m, d in t.votes.items())))
-            for t in session.tracks
-        ),
-        "banned": session.banned,
-        "requests": [(names[r.member_id], r.text) for r in session.requests],
-    }
+from tests.adapters.discord.conftest import Harness, eventually
+from tests.scenarios import newcomer_in_console, summary
 
 
 async def test_the_newcomer_flow_ends_as_in_the_console(harness: Harness):
     fake = harness.fake
     bot = await harness.start()
-    core, store = bot.app, harness.store
-    console = ChannelKey.console("music")
-
-    async def say(line: str, member: Member = ALICE) -> None:
-        replies = await core.reply_all(MessagePosted(console, member, line))
-        assert not any(text.render(r).startswith("! ") for r in replies), replies
-
-    await say(f"/setlist new {PROMPT}")
-    await say("/setlist drop 2 5", BOB)
-    artist = (await store.active_session(str(console))).tracks[0].artists[0]
-    await say(f"/setlist ban {artist}")
-    await say("no more vocals, harder drops", BOB)
-    await say("/setlist keep 1")
-    await say("/setlist more")
-    await say("/setlist undo", BOB)
-    expected = summary(
-        await store.active_session(str(console)), {"u-alice": "alice", "u-bob": "bob"}
-    )
+    store = harness.store
+    expected, artist = await newcomer_in_console(bot.app, store)
 
     # On Discord: slash commands, a mention in the thread, a reaction, a round button.
     alice, bob = fake.member("alice"), fake.member("bob")
