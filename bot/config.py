@@ -25,6 +25,10 @@ def _env(name: str, default: str = "") -> str:
     return os.environ.get(name, "").strip() or default
 
 
+def _flag(name: str) -> bool:
+    return _env(name).lower() in ("1", "true", "yes", "on")
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     db: str
@@ -44,6 +48,8 @@ class Settings:
     discord_token: str = field(default="", repr=False)
     discord_api_url: str = DISCORD_API
     discord_gateway_url: str = DISCORD_GATEWAY
+    discord_message_content: bool = False  # privileged intent: plain thread messages refine
+    discord_sharded: bool = False  # AutoShardedClient (required from 2,500 servers)
     # Slack
     slack_bot_token: str = field(default="", repr=False)
     slack_app_token: str = field(default="", repr=False)
@@ -69,6 +75,8 @@ class Settings:
             discord_token=_env("DISCORD_TOKEN"),
             discord_api_url=_env("DISCORD_API_URL", DISCORD_API),
             discord_gateway_url=_env("DISCORD_GATEWAY_URL", DISCORD_GATEWAY),
+            discord_message_content=_flag("DISCORD_MESSAGE_CONTENT"),
+            discord_sharded=_flag("DISCORD_SHARDED"),
             slack_bot_token=_env("SLACK_BOT_TOKEN"),
             slack_app_token=_env("SLACK_APP_TOKEN"),
             slack_signing_secret=_env("SLACK_SIGNING_SECRET"),

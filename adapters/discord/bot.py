@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import os
 from typing import Any
 
 import discord
@@ -208,10 +207,6 @@ def make_bot(
     return cls(app, message_content=message_content, **options)
 
 
-def _flag(name: str) -> bool:
-    return os.environ.get(name, "").strip().lower() in ("1", "true", "yes", "on")
-
-
 async def main(args: argparse.Namespace, settings: Settings, store: Store) -> int:
     """`setlist discord [run|sync]`: run the bot, or register its commands (a deploy step)."""
     from bot.cli import build  # the CLI builds the core; imported here to avoid a cycle
@@ -222,8 +217,8 @@ async def main(args: argparse.Namespace, settings: Settings, store: Store) -> in
     app = await build(store, settings, prefix=PREFIX)
     bot = make_bot(
         app,
-        sharded=_flag("DISCORD_SHARDED"),
-        message_content=_flag("DISCORD_MESSAGE_CONTENT"),
+        sharded=settings.discord_sharded,
+        message_content=settings.discord_message_content,
     )
     try:
         async with bot:
