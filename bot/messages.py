@@ -119,6 +119,8 @@ def round_notes(added: int, target: int, size: int) -> list[str]:
 
 def grounding(found: int, wanted: int, missing: list, where: str) -> str:
     place = "on Spotify" if where == "spotify" else f"in the {where}"
+    if not missing:
+        return f"{found} of {wanted} found {place}."
     names = "; ".join(quote(s.label, 60) for s in missing[:8])
     more = f" and {len(missing) - 8} more" if len(missing) > 8 else ""
     return f"{found} of {wanted} found; not {place}: {names}{more}."

@@ -126,7 +126,7 @@ async def propose(
                 seen.add(rules.track_key(found.artists, found.title))
             result.tracks.append(make_track(p, found, tempo, name_member))
     result.tracks = fair_share(result.tracks, quota, need)
-    if missing:
+    if missing or (resolver.strict and result.tracks):  # a real service: always say how it went
         result.notes.append(messages.grounding(len(result.tracks), need, missing, resolver.name))
     unverified = [t for t in result.tracks if not t.verified]
     if unverified:
