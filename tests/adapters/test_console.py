@@ -141,3 +141,23 @@ def test_db_flag_and_console_script(tmp_path: Path):
         timeout=120,
     )
     assert out.returncode == 0 and db.exists()
+
+
+def test_a_closed_pipe_ends_quietly(tmp_path: Path):
+    db = tmp_path / "s.db"
+    lines = "".join(f"/new chill lofi for studying {i}\n" for i in range(5))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "chat", "--db", str(db)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=ROOT,
+        text=True,
+    )
+    proc.stdin.write(lines)
+    proc.stdin.close()
+    proc.stdout.readline()
+    proc.stdout.close()  # like `| head -1`
+    assert proc.wait(timeout=120) == 0
+    with proc.stderr:
+        assert "Traceback" not in proc.stderr.read()
