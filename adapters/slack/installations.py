@@ -9,12 +9,12 @@ import time
 from datetime import datetime
 from typing import Any
 
-from cryptography.fernet import Fernet, InvalidToken
 from slack_sdk.oauth.installation_store import Bot, Installation
 from slack_sdk.oauth.installation_store.async_installation_store import AsyncInstallationStore
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 
 from bot.errors import ConfigError
+from bot.secrets import Vault
 from bot.store.base import Store
 
 log = logging.getLogger("setlist.slack")
@@ -23,19 +23,15 @@ STATE_SCOPE = "slack.oauth-state"
 STATE_TTL = 600.0  # seconds a member has to approve the install on slack.com
 
 
-def fernet(secret_key: str) -> Fernet:
+def vault(secret_key: str) -> Vault:
+    """Workspace tokens need a key the operator keeps: no generated fallback here."""
     if not secret_key:
         raise ConfigError(
             "SETLIST_SECRET_KEY is not set: workspace tokens are stored encrypted. Make one with "
             "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key()"
             ".decode())'` and keep it safe."
         )
-    try:
-        return Fernet(secret_key.encode())
-    except ValueError as exc:
-        raise ConfigError(
-            "SETLIST_SECRET_KEY is not a Fernet key (32 url-safe base64 bytes)."
-        ) from exc
+    return Vault(secret_key)
 
 
 def _plain(value: Any) -> Any:
@@ -53,7 +49,7 @@ class StoreInstallations(AsyncInstallationStore):
 
     def __init__(self, store: Store, secret_key: str) -> None:
         self.store = store
-        self.fernet = fernet(secret_key)
+        self.vault = vault(secret_key)
 
     @property
     def logger(self) -> logging.Logger:
@@ -61,15 +57,15 @@ class StoreInstallations(AsyncInstallationStore):
 
     async def _put(self, name: str, data: dict[str, Any]) -> None:
         plain = json.dumps({k: _plain(v) for k, v in data.items()}, ensure_ascii=False)
-        await self.store.set_secret(name, self.fernet.encrypt(plain.encode()).decode())
+        await self.store.set_secret(name, self.vault.seal(plain))
 
     async def _get(self, name: str) -> dict[str, Any] | None:
         sealed = await self.store.get_secret(name)
         if sealed is None:
             return None
         try:
-            return json.loads(self.fernet.decrypt(sealed.encode()))
-        except InvalidToken:
+            return json.loads(self.vault.open(sealed))
+        except ConfigError:
             log.error("%s can't be decrypted: was SETLIST_SECRET_KEY changed?", name)
             return None
 
