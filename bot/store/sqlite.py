@@ -90,10 +90,14 @@ class SqliteStore(SideTables):
         await self._db.close()
 
     # -- sessions ----------------------------------------------------------------------------
-    async def _current(self, db: aiosqlite.Connection, key: str) -> tuple[Session, int] | None:
+    async def _current(
+        self, db: aiosqlite.Connection, key: str
+    ) -> tuple[Session, int, bool] | None:
+        """(the active session, its version, whether versions after it wait for a redo)."""
         row = await (
             await db.execute(
-                "SELECT s.id, s.version, v.state FROM channels c JOIN sessions s "
+                "SELECT s.id, s.version, v.state, (SELECT max(version) FROM versions w "
+                "WHERE w.session_id = s.id) FROM channels c JOIN sessions s "
                 "ON s.id = c.active_session JOIN versions v ON v.session_id = s.id "
                 "AND v.version = s.version WHERE c.key = ?",
                 (key,),
@@ -101,7 +105,7 @@ class SqliteStore(SideTables):
         ).fetchone()
         if row is None:
             return None
-        return Session.from_dict(json.loads(row[2])), row[1]
+        return Session.from_dict(json.loads(row[2])), row[1], row[3] > row[1]
 
     async def active_session(self, key: str) -> Session | None:
         async with self._lock:
@@ -115,13 +119,17 @@ class SqliteStore(SideTables):
         version: int,
         label: str,
         rules_before: list[str] | None = None,
+        redo_tail: bool = False,
     ) -> None:
+        """Save a step as a new version. A vote is the commonest step: it skips every
+        statement it doesn't need (no redo tail, same active session, same rules)."""
         now = time.time()
         state = json.dumps(session.to_dict(), ensure_ascii=False)
-        # A new step after an undo discards the redo tail, as in every editor.
-        await db.execute(
-            "DELETE FROM versions WHERE session_id = ? AND version >= ?", (session.id, version)
-        )
+        if redo_tail:  # a new step after an undo discards the redo tail, as in every editor
+            await db.execute(
+                "DELETE FROM versions WHERE session_id = ? AND version >= ?",
+                (session.id, version),
+            )
         await db.execute(
             "INSERT INTO versions VALUES (?, ?, ?, ?, ?, ?)",
             (
@@ -142,13 +150,15 @@ class SqliteStore(SideTables):
             "SET version = excluded.version, updated_at = excluded.updated_at",
             (session.id, session.key, session.prompt, version, now, now),
         )
-        await db.execute(
-            "INSERT INTO channels (key, active_session, updated_at) VALUES (?, ?, ?) "
-            "ON CONFLICT (key) DO UPDATE SET active_session = excluded.active_session, "
-            "updated_at = excluded.updated_at",
-            (session.key, session.id, now),
-        )
-        await self._set_rules(db, session.rules_key or session.key, session.banned)
+        if version == 1:  # a new session becomes the channel's active one
+            await db.execute(
+                "INSERT INTO channels (key, active_session, updated_at) VALUES (?, ?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET active_session = excluded.active_session, "
+                "updated_at = excluded.updated_at",
+                (session.key, session.id, now),
+            )
+        if rules_before is None or session.banned != rules_before:
+            await self._set_rules(db, session.rules_key or session.key, session.banned)
 
     async def _rules(self, db: aiosqlite.Connection, key: str) -> list[str]:
         row = await (
@@ -173,7 +183,7 @@ class SqliteStore(SideTables):
             found = await self._current(db, key)
             if found is None:
                 return None
-            session, version = found
+            session, version, redo_tail = found
             # The channel's rules may have changed in another session (another thread of
             # the same channel) since this one last saved: start from them.
             session.banned = await self._rules(db, session.rules_key or session.key)
@@ -181,7 +191,7 @@ class SqliteStore(SideTables):
             label = change(session)
             if label is None:
                 return None
-            await self._save(db, session, version + 1, label, rules_before)
+            await self._save(db, session, version + 1, label, rules_before, redo_tail)
             return Step(session, label)
 
     async def _move(self, key: str, delta: int) -> Step | None:
