@@ -235,6 +235,14 @@ def spotify_bad_redirect(uri: str) -> str:
     )
 
 
+def spotify_client_missing() -> str:
+    return (
+        "SPOTIFY_CLIENT_ID is not set. Create an app at developer.spotify.com, add the "
+        "redirect URI http://127.0.0.1:8888/callback (or your SPOTIFY_REDIRECT_URI), export "
+        "SPOTIFY_CLIENT_ID, and run `setlist spotify login` again."
+    )
+
+
 def spotify_not_logged_in() -> str:
     return (
         "Spotify isn't logged in for this bot: an admin runs `setlist spotify login` "

@@ -13,6 +13,7 @@ from urllib.parse import parse_qs, urlparse
 
 from aiohttp import web
 
+from bot import messages
 from bot.config import Settings
 from bot.errors import ConfigError, UserError
 from bot.secrets import Vault
@@ -38,6 +39,8 @@ async def login(
     settings: Settings, store: Store, say: Callable[[str], None] = print, stdin: bool = True
 ) -> str:
     """Run the login; returns the Spotify display name it logged in as."""
+    if not settings.spotify_client_id:
+        raise ConfigError(messages.spotify_client_missing())
     check_redirect(settings.spotify_redirect_uri)
     vault = Vault.for_settings(settings.secret_key, settings.db)
     cache = StoreCacheHandler(store, vault, asyncio.get_running_loop())

@@ -119,3 +119,12 @@ async def test_headless_login_with_a_pasted_url(
     assert code == 0, errors
     assert "Traceback" not in errors
     assert any("Logged in as Setlist Owner" in line for line in lines)
+
+
+async def test_login_without_a_client_id_says_what_to_set(
+    settings: Settings, store: SqliteStore, db_path: Path
+):
+    settings = dataclasses.replace(settings, spotify_client_id="", secret_key="")
+    with pytest.raises(ConfigError, match="SPOTIFY_CLIENT_ID is not set"):
+        await login(settings, store, say=lambda _: None, stdin=False)
+    assert not (db_path.parent / "secret.key").exists()  # nothing generated for nothing
