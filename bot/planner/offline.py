@@ -12,7 +12,7 @@ from bot.catalog.model import CatalogTrack
 from bot.planner.base import Plan, PlanRequest, Proposal, Slot
 from bot.planner.understand import Intent, understand
 from bot.planner.vocabulary import FAMILIES
-from bot.tempo import fits_bpm
+from bot.tempo import DEFAULT_TOLERANCE, fits_bpm
 
 PER_ARTIST = 2  # at most this many tracks by one artist in a playlist
 NEAR = 0.10  # a "near" tempo: within 10% of the asked BPM (or its half/double)
@@ -170,32 +170,41 @@ class Match:
     def __init__(self, intent: Intent, refs: list[CatalogTrack], banned: set[str]) -> None:
         self.intent = intent
         self.refs = refs
-        self.banned = banned
+        self.banned = frozenset(banned)
         self.genres = family(intent.genres)
         self.avoid = family(intent.avoid_genres)
         self.wants_version = bool(VERSION.search(" ".join(intent.words)))
+        # level() runs on every track of the pool: its bounds are worked out once here.
+        self.exact = self.near = None
+        if intent.bpm:
+            low, high = intent.bpm
+            self.exact = (low - DEFAULT_TOLERANCE, high + DEFAULT_TOLERANCE)
+            self.near = (low - NEAR * low, high + NEAR * low)
 
     def level(self, t: CatalogTrack, f: Facts) -> int | None:
         """The first fit level at which every hard filter lets the track through; None when
         it is ruled out whatever we relax (a ban, an exclusion)."""
         i = self.intent
-        if f.artist_keys & self.banned or f.genres & self.avoid or f.moods & i.avoid_moods:
+        if (
+            (self.banned and not f.artist_keys.isdisjoint(self.banned))
+            or (self.avoid and not f.genres.isdisjoint(self.avoid))
+            or (i.avoid_moods and not f.moods.isdisjoint(i.avoid_moods))
+            or (i.vocals is False and t.vocals)
+        ):
             return None
-        if i.vocals is False and t.vocals:
-            return None
-        level = EXACT
-        if i.genres and not self.genres & f.genres and not f.artist_keys & i.artists:
+        if (
+            self.genres
+            and f.genres.isdisjoint(self.genres)
+            and f.artist_keys.isdisjoint(i.artists)
+        ):
             return ANYTHING
-        if i.bpm:
-            low, high = i.bpm
-            if t.tempo is None:
+        level = EXACT
+        if self.exact is not None:
+            tempo = t.tempo
+            if tempo is None:
                 level = UNKNOWN_TEMPO
-            elif fits_bpm(t.tempo, low, high):
-                pass
-            elif fits_bpm(t.tempo, low, high, tolerance=NEAR * low):
-                level = NEAR_TEMPO
-            else:
-                level = ANY_TEMPO
+            elif not _within(tempo, *self.exact):
+                level = NEAR_TEMPO if _within(tempo, *self.near) else ANY_TEMPO
         if i.years and t.year is not None and not i.years[0] <= t.year <= i.years[1]:
             level = ANY_YEAR
         return level
@@ -247,6 +256,11 @@ class Match:
             if ref.year and t.year and abs(ref.year - t.year) <= 5:
                 score += 1
         return score + 0.5 * min(4, len(i.words & f.tags))
+
+
+def _within(tempo: float, low: float, high: float) -> bool:
+    """fits_bpm with its bounds worked out: the tempo, or its half or double time."""
+    return low <= tempo <= high or low <= tempo * 2 <= high or low <= tempo / 2 <= high
 
 
 def _jitter(seed: str, key: str) -> float:
