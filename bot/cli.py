@@ -20,6 +20,7 @@ from bot.errors import SetlistError
 from bot.keys import ChannelKey
 from bot.planner.base import Planner
 from bot.planner.offline import OfflinePlanner
+from bot.publishing import published_link
 from bot.store import open_store
 from bot.store.base import Store, UsageRow
 
@@ -115,9 +116,7 @@ async def run(args: argparse.Namespace) -> int:
             if session is None:
                 print(f"No playlist in {key}. `setlist sessions` lists them.", file=sys.stderr)
                 return 1
-            from bot.spotify.publish import stored_link  # the link survives undo
-
-            session.spotify = await stored_link(store, session)
+            session.spotify = await published_link(store, session)  # it survives undo
             sys.stdout.write(export.render(session, args.format))
             return 0
         if args.command == "sessions":

@@ -7,7 +7,7 @@ import unicodedata
 from collections.abc import Iterable
 
 # Suffixes that name a version of a recording rather than a different song.
-_VERSION = re.compile(
+VERSION_SUFFIX = re.compile(
     r"\s*[\(\[][^\)\]]*(remaster|live|version|edit|mix|mono|stereo|feat|with|from)[^\)\]]*[\)\]]"
     r"|\s+-\s+.*(remaster|live|version|edit|mix|mono|stereo).*$",
     re.IGNORECASE,
@@ -30,7 +30,7 @@ def artist_key(name: str) -> str:
 
 
 def title_key(title: str) -> str:
-    base = _VERSION.sub("", title)
+    base = VERSION_SUFFIX.sub("", title)
     base = _FEAT.sub("", base)
     return fold(base) or fold(title)
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from bot import rules
+from bot.catalog.index import merge
 from bot.catalog.model import CatalogTrack
 from bot.errors import UserError
 
@@ -91,19 +92,8 @@ def read_catalog(path: Path) -> list[CatalogTrack]:
         merged: dict[str, CatalogTrack] = {}
         for track in rows:
             old = merged.get(track.key)
-            merged[track.key] = track if old is None else _union(old, track)
+            merged[track.key] = track if old is None else merge(old, track)
     return list(merged.values())
-
-
-def _union(old: CatalogTrack, new: CatalogTrack) -> CatalogTrack:
-    from dataclasses import replace
-
-    return replace(
-        old,
-        genres=tuple(dict.fromkeys(old.genres + new.genres)),
-        moods=tuple(dict.fromkeys(old.moods + new.moods)),
-        tags=tuple(dict.fromkeys(old.tags + new.tags)),
-    )
 
 
 def _float(value: str | None) -> float | None:

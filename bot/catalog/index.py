@@ -69,7 +69,7 @@ class Catalog:
         existing = self._by_key.get(facts.key)
         if existing is not None:
             old = self.facts[existing]
-            merged = _merge(self.tracks[existing], track)
+            merged = merge(self.tracks[existing], track)
             self.tracks[existing] = merged
             self.facts[existing] = Facts.of(merged)
             for tag in {*merged.genres, *merged.moods, *merged.tags} - (
@@ -115,7 +115,8 @@ class Catalog:
         return self.artist_names[best[0]] if best else None
 
 
-def _merge(old: CatalogTrack, new: CatalogTrack) -> CatalogTrack:
+def merge(old: CatalogTrack, new: CatalogTrack) -> CatalogTrack:
+    """Two copies of one song: the first wins, the second fills what it lacks."""
     return replace(
         old,
         uri=old.uri or new.uri,
@@ -154,13 +155,3 @@ def builtin_tracks() -> list[CatalogTrack]:
                     )
                 )
     return tracks
-
-
-_BUILTIN: Catalog | None = None
-
-
-def builtin_catalog() -> Catalog:
-    global _BUILTIN
-    if _BUILTIN is None:
-        _BUILTIN = Catalog(builtin_tracks())
-    return _BUILTIN

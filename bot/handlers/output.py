@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from bot import export, messages
 from bot.handlers.planning import active, posted
+from bot.publishing import published_link
 from bot.replies import Document, Reply, Text, Working
 from bot.session import Session
 
@@ -22,8 +23,7 @@ async def show(app: Setlist, ctx: Context, cmd: Command) -> AsyncIterator[Reply]
 
 async def export_(app: Setlist, ctx: Context, cmd: Command) -> AsyncIterator[Reply]:
     session = await active(app, ctx)
-    if app.publisher is not None:  # the link survives undo; the export always shows it
-        session.spotify = await app.publisher.link(session) or session.spotify
+    session.spotify = await published_link(app.store, session)  # it survives undo
     slug = re.sub(r"[^a-z0-9]+", "-", session.prompt.lower()).strip("-")[:40] or "playlist"
     yield Document(
         f"setlist-{slug}.{cmd.text}",

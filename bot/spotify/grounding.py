@@ -107,7 +107,9 @@ class SpotifyResolver:
 
 def _clean(title: str) -> str:
     """A title as a search term: no version suffix, no quotes that break the filter."""
-    return re.sub(r"\s+", " ", rules._VERSION.sub("", title)).replace('"', "").strip() or title
+    return (
+        re.sub(r"\s+", " ", rules.VERSION_SUFFIX.sub("", title)).replace('"', "").strip() or title
+    )
 
 
 def pick(

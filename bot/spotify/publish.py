@@ -2,42 +2,33 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 from bot import messages
 from bot.errors import UserError
 from bot.export import playlist
+from bot.publishing import published_link, remember_link
 from bot.session import Session
 from bot.spotify.client import SpotifyGateway, Transient
 from bot.store.base import Store
 
 CHUNK = 100  # URIs per items request
-SCOPE = "session:{id}"  # settings scope: the link outlives undo, so a re-publish finds it
-
-
-async def stored_link(store: Store, session: Session) -> dict[str, str] | None:
-    raw = await store.get_setting(SCOPE.format(id=session.id), "spotify")
-    return json.loads(raw) if raw else session.spotify
 
 
 class Publisher:
     def __init__(self, gateway: SpotifyGateway, store: Store) -> None:
         self.gateway, self.store = gateway, store
 
-    async def link(self, session: Session) -> dict[str, str] | None:
-        return await stored_link(self.store, session)
-
     async def publish(self, session: Session, name: str) -> tuple[dict[str, str], int, bool]:
         """(link, track count, whether it updated an existing playlist)."""
         uris = [t.uri for t in playlist(session) if t.uri and t.uri.startswith("spotify:track:")]
         if not uris:
             raise UserError(messages.nothing_to_publish())
-        link = await stored_link(self.store, session)
+        link = await published_link(self.store, session)
         updated = link is not None
         if link is None:
             link = await self._create(session, name)
-            await self.store.set_setting(SCOPE.format(id=session.id), "spotify", json.dumps(link))
+            await remember_link(self.store, session, link)
         await self._fill(link["playlist_id"], uris)
         return link, len(uris), updated
 
