@@ -31,7 +31,10 @@ def _flag(name: str) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    db: str
+    db: str  # a SQLite path, or a postgresql:// URL (SETLIST_DATABASE_URL)
+    log_format: str = "text"  # SETLIST_LOG_FORMAT: text, or json (one JSON object a line)
+    log_level: str = "WARNING"  # SETLIST_LOG_LEVEL
+    heartbeat: str = ""  # SETLIST_HEARTBEAT: liveness file (bot/health.py); default beside the db
     # Spotify (the bot owner's account publishes every playlist)
     spotify_client_id: str = ""
     spotify_client_secret: str = field(default="", repr=False)
@@ -61,7 +64,10 @@ class Settings:
     @classmethod
     def from_env(cls, db: str | None = None) -> Settings:
         return cls(
-            db=db or _env("SETLIST_DB", str(default_db())),
+            db=db or _env("SETLIST_DATABASE_URL") or _env("SETLIST_DB", str(default_db())),
+            log_format=_env("SETLIST_LOG_FORMAT", "text").lower(),
+            log_level=_env("SETLIST_LOG_LEVEL", "WARNING").upper(),
+            heartbeat=_env("SETLIST_HEARTBEAT"),
             spotify_client_id=_env("SPOTIFY_CLIENT_ID"),
             spotify_client_secret=_env("SPOTIFY_CLIENT_SECRET"),
             spotify_refresh_token=_env("SPOTIFY_REFRESH_TOKEN"),

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+import os
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,35 @@ async def store(db_path: Path) -> AsyncIterator[SqliteStore]:
     s = await SqliteStore.open(db_path)
     yield s
     await s.close()
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[str]:
+    """The admin URL of a PostgreSQL server for this test run: SETLIST_TEST_DATABASE_URL,
+    else a throwaway server started here (skipped without PostgreSQL, except in CI)."""
+    from tests.pgserver import PostgresServer
+
+    if url := os.environ.get("SETLIST_TEST_DATABASE_URL"):
+        yield url
+        return
+    try:
+        server = PostgresServer().init()
+    except FileNotFoundError as exc:
+        if os.environ.get("SETLIST_REQUIRE_POSTGRES") == "1":
+            raise
+        pytest.skip(f"no PostgreSQL here ({exc}); `.ci/run` installs it")
+    try:
+        yield server.url()
+    finally:
+        server.destroy()
+
+
+@pytest.fixture
+async def postgres_url(postgres: str) -> str:
+    """A fresh, empty database on that server."""
+    from tests.pgserver import new_database
+
+    return await new_database(postgres)
 
 
 @pytest.fixture(scope="session")

@@ -7,13 +7,17 @@ from pathlib import Path
 from bot.store.base import Store
 
 
-async def open_store(url: str | Path) -> Store:
-    """`sqlite:///path`, or a plain file path."""
-    text = str(url)
-    if text.startswith(("postgres://", "postgresql://")):
-        from bot.errors import ConfigError
+def is_server(url: str | Path) -> bool:
+    return str(url).startswith(("postgres://", "postgresql://"))
 
-        raise ConfigError("PostgreSQL storage is not available yet: use a SQLite path.")
+
+async def open_store(url: str | Path) -> Store:
+    """`postgresql://user:password@host:port/database`, `sqlite:///path`, or a file path."""
+    text = str(url)
+    if is_server(text):
+        from bot.store.postgres import PostgresStore
+
+        return await PostgresStore.open(text)
     from bot.store.sqlite import SqliteStore
 
     return await SqliteStore.open(text.removeprefix("sqlite:///"))

@@ -1,4 +1,4 @@
-"""Numbered schema steps; a database is at the version in `PRAGMA user_version`."""
+"""Numbered schema steps. A SQLite database is at the version in `PRAGMA user_version`."""
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: sessions as versioned documents (undo/redo moves a pointer), channel rules, links
@@ -59,5 +59,68 @@ MIGRATIONS: tuple[str, ...] = (
     # 3: the channel's rules as each step found them, so undo reverts only that step's bans
     """
     ALTER TABLE versions ADD COLUMN rules_before TEXT;
+    """,
+)
+
+# PostgreSQL starts at SQLite's version 3 schema; a database is at max(schema_version.version).
+# `sessions.top` is the highest version kept, so a step knows of a redo tail without a scan.
+POSTGRES: tuple[str, ...] = (
+    """
+    CREATE TABLE channels (
+        key text PRIMARY KEY,
+        banned text NOT NULL DEFAULT '[]',
+        active_session text,
+        updated_at double precision NOT NULL
+    );
+    CREATE TABLE sessions (
+        id text PRIMARY KEY,
+        channel text NOT NULL,
+        prompt text NOT NULL,
+        version integer NOT NULL,
+        top integer NOT NULL,
+        created_at double precision NOT NULL,
+        updated_at double precision NOT NULL
+    );
+    CREATE INDEX sessions_by_channel ON sessions (channel);
+    CREATE TABLE versions (
+        session_id text NOT NULL,
+        version integer NOT NULL,
+        label text NOT NULL,
+        state text NOT NULL,
+        created_at double precision NOT NULL,
+        rules_before text,
+        PRIMARY KEY (session_id, version)
+    );
+    CREATE TABLE seen_events (event_id text PRIMARY KEY, at double precision NOT NULL);
+    CREATE INDEX seen_events_by_age ON seen_events (at);
+    CREATE TABLE message_links (
+        message_id text PRIMARY KEY,
+        channel text NOT NULL,
+        session_id text NOT NULL,
+        track_id text NOT NULL
+    );
+    CREATE INDEX message_links_by_track ON message_links (track_id);
+    CREATE TABLE catalog (key text PRIMARY KEY, data text NOT NULL);
+    CREATE TABLE settings (
+        scope text NOT NULL,
+        name text NOT NULL,
+        value text NOT NULL,
+        PRIMARY KEY (scope, name)
+    );
+    CREATE TABLE usage (
+        channel text NOT NULL,
+        at double precision NOT NULL,
+        model text NOT NULL,
+        input_tokens bigint NOT NULL,
+        cache_read_tokens bigint NOT NULL,
+        cache_write_tokens bigint NOT NULL,
+        output_tokens bigint NOT NULL
+    );
+    CREATE TABLE secrets (
+        name text PRIMARY KEY, value text NOT NULL, updated_at double precision NOT NULL
+    );
+    CREATE TABLE grounding (
+        query text PRIMARY KEY, result text NOT NULL, at double precision NOT NULL
+    );
     """,
 )

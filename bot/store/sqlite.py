@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import random
 import sqlite3
@@ -15,10 +14,10 @@ from pathlib import Path
 
 import aiosqlite
 
-from bot import rules
 from bot.catalog.model import CatalogTrack
 from bot.keys import ChannelKey
 from bot.session import Session
+from bot.store import documents
 from bot.store.base import HISTORY_LIMIT, Change, SessionInfo, Step
 from bot.store.migrations import MIGRATIONS
 from bot.store.sqlite_side import SideTables
@@ -105,7 +104,7 @@ class SqliteStore(SideTables):
         ).fetchone()
         if row is None:
             return None
-        return Session.from_dict(json.loads(row[2])), row[1], row[3] > row[1]
+        return documents.decode(row[2]), row[1], row[3] > row[1]
 
     async def active_session(self, key: str) -> Session | None:
         async with self._lock:
@@ -124,7 +123,7 @@ class SqliteStore(SideTables):
         """Save a step as a new version. A vote is the commonest step: it skips every
         statement it doesn't need (no redo tail, same active session, same rules)."""
         now = time.time()
-        state = json.dumps(session.to_dict(), ensure_ascii=False)
+        state = documents.encode(session)
         if redo_tail:  # a new step after an undo discards the redo tail, as in every editor
             await db.execute(
                 "DELETE FROM versions WHERE session_id = ? AND version >= ?",
@@ -138,7 +137,7 @@ class SqliteStore(SideTables):
                 label,
                 state,
                 now,
-                json.dumps(session.banned if rules_before is None else rules_before),
+                documents.rules_text(session.banned if rules_before is None else rules_before),
             ),
         )
         await db.execute(
@@ -158,7 +157,7 @@ class SqliteStore(SideTables):
                 (session.key, session.id, now),
             )
         if rules_before is None or session.banned != rules_before:
-            await self._set_rules(db, session.rules_key or session.key, session.banned)
+            await self._set_rules(db, documents.rules_key(session), session.banned)
 
     async def _rules(self, db: aiosqlite.Connection, key: str) -> list[str]:
         row = await (
@@ -171,7 +170,7 @@ class SqliteStore(SideTables):
             "INSERT INTO channels (key, banned, updated_at) VALUES (?, ?, ?) "
             "ON CONFLICT (key) DO UPDATE SET banned = excluded.banned, "
             "updated_at = excluded.updated_at",
-            (key, json.dumps(banned, ensure_ascii=False), time.time()),
+            (key, documents.rules_text(banned), time.time()),
         )
 
     async def start_session(self, session: Session, label: str) -> None:
@@ -186,7 +185,7 @@ class SqliteStore(SideTables):
             session, version, redo_tail = found
             # The channel's rules may have changed in another session (another thread of
             # the same channel) since this one last saved: start from them.
-            session.banned = await self._rules(db, session.rules_key or session.key)
+            session.banned = await self._rules(db, documents.rules_key(session))
             rules_before = list(session.banned)
             label = change(session)
             if label is None:
@@ -218,23 +217,16 @@ class SqliteStore(SideTables):
             if target < 1 or target not in by_version:
                 return None
             # Undo names the step it takes back; redo the step it brings again.
-            label = by_version[version if delta < 0 else target][1]
             step = by_version[version if delta < 0 else target]
-            session = Session.from_dict(json.loads(by_version[target][2]))
-            # Rules are shared by the channel's sessions: undo or redo only this step's own
-            # change to them (from the rules it found to the rules it left), keeping bans
-            # made elsewhere meanwhile.
-            found = json.loads(step[3]) if step[3] else []
-            left = Session.from_dict(json.loads(step[2])).banned
-            before, after = (left, found) if delta < 0 else (found, left)
-            rules_key = session.rules_key or session.key
-            session.banned = rules.moved(await self._rules(db, rules_key), before, after)
+            session = documents.decode(by_version[target][2])
+            rules_key = documents.rules_key(session)
+            result = documents.moved(step[1:], session, delta, await self._rules(db, rules_key))
             await db.execute(
                 "UPDATE sessions SET version = ?, updated_at = ? WHERE id = ?",
                 (target, time.time(), session_id),
             )
-            await self._set_rules(db, rules_key, session.banned)
-            return Step(session, label)
+            await self._set_rules(db, rules_key, result.session.banned)
+            return result
 
     async def undo(self, key: str) -> Step | None:
         return await self._move(key, -1)
@@ -317,7 +309,7 @@ class SqliteStore(SideTables):
         async with self._tx() as db:
             await db.executemany(
                 "INSERT OR REPLACE INTO catalog VALUES (?, ?)",
-                [(t.key, json.dumps(dataclasses.asdict(t), ensure_ascii=False)) for t in tracks],
+                [documents.catalog_row(t) for t in tracks],
             )
             (count,) = await (await db.execute("SELECT count(*) FROM catalog")).fetchone()
         return count
@@ -325,10 +317,4 @@ class SqliteStore(SideTables):
     async def catalog(self) -> list[CatalogTrack]:
         async with self._lock:
             rows = await (await self._db.execute("SELECT data FROM catalog")).fetchall()
-        out = []
-        for (data,) in rows:
-            fields = json.loads(data)
-            for name in ("artists", "genres", "moods", "tags"):
-                fields[name] = tuple(fields[name])
-            out.append(CatalogTrack(**fields))
-        return out
+        return [documents.catalog_track(data) for (data,) in rows]

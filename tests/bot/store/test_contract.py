@@ -1,4 +1,4 @@
-"""The store contract, run over every backend (SQLite today)."""
+"""The store contract, run over every backend: SQLite and a real PostgreSQL server."""
 
 from __future__ import annotations
 
@@ -15,13 +15,17 @@ from bot.session import Session, Track
 from bot.store import open_store
 from bot.store.base import HISTORY_LIMIT, Store
 from tests.conftest import ALICE, BOB
+from tests.pgserver import new_database
 
 KEY = "console:contract"
 
 
-@pytest.fixture(params=["sqlite"])
+@pytest.fixture(params=["sqlite", "postgres"])
 async def backend(request, tmp_path: Path) -> AsyncIterator[Store]:
-    s = await open_store(tmp_path / "contract.db")
+    if request.param == "postgres":
+        s = await open_store(await new_database(request.getfixturevalue("postgres")))
+    else:
+        s = await open_store(tmp_path / "contract.db")
     yield s
     await s.close()
 

@@ -1,4 +1,5 @@
-"""Two processes voting on one database at the same instant lose nothing."""
+"""Two processes voting on one database at the same instant lose nothing: SQLite and
+PostgreSQL alike."""
 
 from __future__ import annotations
 
@@ -8,17 +9,20 @@ import sys
 import time
 from pathlib import Path
 
-from bot.store.sqlite import SqliteStore
+import pytest
+
+from bot.store import open_store
 from tests.bot.store.test_contract import KEY, session_with
+from tests.pgserver import new_database
 
 VOTER = (
     """
 import asyncio, sys, time
 from bot.events import Member
-from bot.store.sqlite import SqliteStore
+from bot.store import open_store
 
-async def main(path, who, start, count):
-    store = await SqliteStore.open(path)
+async def main(url, who, start, count):
+    store = await open_store(url)
     while time.time() < start:
         await asyncio.sleep(0.001)
     try:
@@ -34,14 +38,20 @@ asyncio.run(main(sys.argv[1], sys.argv[2], float(sys.argv[3]), int(sys.argv[4]))
 )
 
 
-async def test_two_processes_voting_at_once(tmp_path: Path):
-    path = tmp_path / "shared.db"
-    store = await SqliteStore.open(path)
+@pytest.fixture(params=["sqlite", "postgres"])
+async def url(request, tmp_path: Path) -> str:
+    if request.param == "postgres":
+        return await new_database(request.getfixturevalue("postgres"))
+    return str(tmp_path / "shared.db")
+
+
+async def test_two_processes_voting_at_once(url: str):
+    store = await open_store(url)
     await store.start_session(session_with(10), "new")
     start, count = time.time() + 1.5, 150
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", VOTER, str(path), who, str(start), str(count)],
+            [sys.executable, "-c", VOTER, url, who, str(start), str(count)],
             cwd=Path(__file__).resolve().parents[3],
         )
         for who in ("p1", "p2")
@@ -52,4 +62,7 @@ async def test_two_processes_voting_at_once(tmp_path: Path):
     voters = {m for t in s.tracks for m in t.votes}
     assert len(voters) == 2 * count  # every vote from both processes is there
     assert {m.split("-")[0] for m in voters} == {"p1", "p2"}
+    step = await store.undo(KEY)  # the history holds every vote as its own step
+    assert step is not None and step.label == "vote"
+    assert sum(len(t.votes) for t in step.session.tracks) == 2 * count - 1
     await store.close()
