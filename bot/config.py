@@ -8,6 +8,8 @@ from pathlib import Path
 
 from platformdirs import user_data_dir
 
+from bot.errors import ConfigError
+
 REDIRECT_URI = "http://127.0.0.1:8888/callback"
 SPOTIFY_API = "https://api.spotify.com/v1/"
 SPOTIFY_ACCOUNTS = "https://accounts.spotify.com/"
@@ -27,6 +29,27 @@ def _env(name: str, default: str = "") -> str:
 
 def _flag(name: str) -> bool:
     return _env(name).lower() in ("1", "true", "yes", "on")
+
+
+def _int(name: str) -> int:
+    try:
+        return int(_env(name, "0"))
+    except ValueError:
+        raise ConfigError(f"{name} must be a whole number, not {_env(name)!r}.") from None
+
+
+def _ints(name: str) -> tuple[int, ...]:
+    """ "0,1,2" or "0-2"."""
+    text = _env(name).replace(" ", "")
+    try:
+        if "-" in text:
+            first, last = text.split("-", 1)
+            return tuple(range(int(first), int(last) + 1))
+        return tuple(int(part) for part in text.split(",") if part)
+    except ValueError:
+        raise ConfigError(
+            f'{name} must be numbers such as "0,1" or "0-3", not {text!r}.'
+        ) from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,6 +76,9 @@ class Settings:
     discord_gateway_url: str = DISCORD_GATEWAY
     discord_message_content: bool = False  # privileged intent: plain thread messages refine
     discord_sharded: bool = False  # AutoShardedClient (required from 2,500 servers)
+    # Several processes: each runs some shards of a fixed count (DISCORD_SHARD_IDS "0,1")
+    discord_shard_count: int = 0
+    discord_shard_ids: tuple[int, ...] = ()
     # Slack
     slack_bot_token: str = field(default="", repr=False)
     slack_app_token: str = field(default="", repr=False)
@@ -83,6 +109,8 @@ class Settings:
             discord_gateway_url=_env("DISCORD_GATEWAY_URL", DISCORD_GATEWAY),
             discord_message_content=_flag("DISCORD_MESSAGE_CONTENT"),
             discord_sharded=_flag("DISCORD_SHARDED"),
+            discord_shard_count=_int("DISCORD_SHARD_COUNT"),
+            discord_shard_ids=_ints("DISCORD_SHARD_IDS"),
             slack_bot_token=_env("SLACK_BOT_TOKEN"),
             slack_app_token=_env("SLACK_APP_TOKEN"),
             slack_signing_secret=_env("SLACK_SIGNING_SECRET"),

@@ -203,8 +203,22 @@ def make_bot(
     app: Setlist, *, sharded: bool = False, message_content: bool = False, **options: Any
 ) -> Any:
     """The bot; `options` go to discord.py's client (e.g. guild_ready_timeout)."""
-    cls = ShardedSetlistBot if sharded else SetlistBot
+    cls = ShardedSetlistBot if sharded or "shard_ids" in options else SetlistBot
     return cls(app, message_content=message_content, **options)
+
+
+def shard_options(settings: Settings) -> dict[str, Any]:
+    """Several processes share the shards of one bot: each names its own and the total
+    (DISCORD_SHARD_IDS, DISCORD_SHARD_COUNT); all of them use one database."""
+    if not settings.discord_shard_ids and not settings.discord_shard_count:
+        return {}
+    ids, count = settings.discord_shard_ids, settings.discord_shard_count
+    if not ids or count < 1 or any(not 0 <= i < count for i in ids):
+        raise ConfigError(
+            "Set DISCORD_SHARD_IDS (this process's shards, e.g. 0,1) and DISCORD_SHARD_COUNT "
+            "(the total over every process) together; each id must be below the count."
+        )
+    return {"shard_ids": list(ids), "shard_count": count}
 
 
 async def main(args: argparse.Namespace, settings: Settings, store: Store) -> int:
@@ -219,6 +233,7 @@ async def main(args: argparse.Namespace, settings: Settings, store: Store) -> in
         app,
         sharded=settings.discord_sharded,
         message_content=settings.discord_message_content,
+        **shard_options(settings),
     )
     try:
         async with bot:
@@ -236,4 +251,12 @@ async def main(args: argparse.Namespace, settings: Settings, store: Store) -> in
     return 0
 
 
-__all__ = ["PREFIX", "SetlistBot", "ShardedSetlistBot", "configure", "main", "make_bot"]
+__all__ = [
+    "PREFIX",
+    "SetlistBot",
+    "ShardedSetlistBot",
+    "configure",
+    "main",
+    "make_bot",
+    "shard_options",
+]
