@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -17,7 +16,9 @@ from bot.catalog.importer import read_catalog
 from bot.catalog.index import Catalog, builtin_tracks
 from bot.config import Settings
 from bot.errors import SetlistError
+from bot.health import MAX_AGE, check, heartbeat, heartbeat_path
 from bot.keys import ChannelKey
+from bot.logs import configure as configure_logs
 from bot.planner.base import Planner
 from bot.planner.offline import OfflinePlanner
 from bot.publishing import published_link
@@ -82,6 +83,14 @@ def parser() -> argparse.ArgumentParser:
     spotify_sub.add_parser("login", parents=[db], help="log in (PKCE) and store the token")
 
     sub.add_parser("usage", parents=[db], help="tokens the Claude planner used, per channel")
+    doctor = sub.add_parser(
+        "doctor", parents=[db], help="check the configuration and every configured service"
+    )
+    doctor.add_argument("--format", choices=("text", "json"), default="text")
+    health = sub.add_parser(
+        "health", parents=[db], help="exit 0 while a running bot's heartbeat is fresh"
+    )
+    health.add_argument("--max-age", type=float, default=MAX_AGE, metavar="SECONDS")
 
     discord = sub.add_parser("discord", parents=[db], help="run the Discord bot")
     discord.add_argument(
@@ -103,6 +112,17 @@ def parser() -> argparse.ArgumentParser:
 
 async def run(args: argparse.Namespace) -> int:
     settings = Settings.from_env(db=args.db)
+    if args.command == "health":  # one stat(), no store: the container checks every 30 s
+        healthy, message = check(heartbeat_path(settings), args.max_age)
+        print(message, file=sys.stdout if healthy else sys.stderr)
+        return 0 if healthy else 1
+    if args.command == "doctor":  # it opens the store itself, and says why when it can't
+        from adapters.discord.doctor import check as discord_check
+        from adapters.slack.doctor import check as slack_check
+        from bot.doctor import diagnose
+
+        platforms = [("discord", discord_check), ("slack", slack_check)]
+        return await diagnose(settings, platforms, fmt=args.format)
     store = await open_store(settings.db)
     try:
         if args.command == "chat":
@@ -161,11 +181,13 @@ async def run(args: argparse.Namespace) -> int:
         if args.command == "discord":
             from adapters.discord.bot import main as discord_main
 
-            return await discord_main(args, settings, store)
+            async with heartbeat(heartbeat_path(settings)):  # for `setlist health`
+                return await discord_main(args, settings, store)
         if args.command == "slack":
             from adapters.slack.app import main as slack_main
 
-            return await slack_main(args, settings, store)
+            async with heartbeat(heartbeat_path(settings)):
+                return await slack_main(args, settings, store)
         if args.command == "catalog" and args.action == "info":
             imported = await store.catalog()
             print(f"Built-in: {len(builtin_tracks()):,} tracks; imported: {len(imported):,}.")
@@ -215,12 +237,13 @@ def format_usage(rows: list[UsageRow]) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(errors="replace")
     args = parser().parse_args(argv)
     try:
+        # SETLIST_LOG_FORMAT/LEVEL, with every configured secret redacted, before anything logs
+        configure_logs(Settings.from_env(db=getattr(args, "db", None)))
         return asyncio.run(run(args))
     except SetlistError as exc:
         print(f"setlist: {exc}", file=sys.stderr)

@@ -74,6 +74,9 @@ class StoreCacheHandler(CacheHandler):
             token = dict(token_info)
             # A refresh keeps the login's date: it says when the owner must log in again.
             token.setdefault("authorized_at", previous.get("authorized_at", time.time()))
+            # ...and how it was made: a PKCE login must refresh without the client secret.
+            if previous.get("flow") and "flow" not in token:
+                token["flow"] = previous["flow"]
             self._token = token
             self._wait(self.store.set_secret(TOKEN_SECRET, self.vault.seal(json.dumps(token))))
 

@@ -13,6 +13,8 @@ remaster), duplicates of listed tracks or within the answer.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import hashlib
 import json
 import random
@@ -125,6 +127,10 @@ class FakeAnthropic:
         self.faults: deque[Fault] = deque()
         self.refusals = 0
         self.cut_offs = 0
+        self.latency = 0.0  # seconds from a request's arrival to its answer (generation time)
+        self.hangs: deque[float] = deque()  # the next requests stall this long: timeouts
+        self.stalled = 0  # requests that stalled
+        self._closing = asyncio.Event()  # ends every stall at once
         self.calls = 0  # requests that reached the model (not rejected, not faulted)
         self.requests: list[dict[str, Any]] = []  # every request body received
         self.headers: list[dict[str, str]] = []
@@ -138,6 +144,7 @@ class FakeAnthropic:
     async def start(self) -> str:
         app = web.Application()
         app.router.add_post("/v1/messages", self._messages)
+        app.router.add_get("/v1/models/{model_id}", self._model)
         self._runner = web.AppRunner(app, access_log=None)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0)
@@ -147,6 +154,7 @@ class FakeAnthropic:
         return self.url
 
     async def close(self) -> None:
+        self._closing.set()
         if self._runner is not None:
             await self._runner.cleanup()
 
@@ -174,6 +182,10 @@ class FakeAnthropic:
         for _ in range(times):
             self.faults.append(Fault(429, "rate_limit_error", message, headers))
 
+    def hang(self, seconds: float, times: int = 1) -> None:
+        """The next `times` requests get no answer for `seconds`: past the client's timeout."""
+        self.hangs.extend([seconds] * times)
+
     def server_error(self, times: int = 1) -> None:
         for _ in range(times):
             self.faults.append(Fault(500, "api_error", "Internal server error"))
@@ -194,7 +206,35 @@ class FakeAnthropic:
             body, status=status, headers={"request-id": request_id, **(headers or {})}
         )
 
+    async def _model(self, request: web.Request) -> web.Response:
+        """GET /v1/models/{id}: the Models API's ModelInfo, or its 401/404 errors."""
+        if request.headers.get("anthropic-version") != VERSION:
+            return self._error(400, "invalid_request_error", "anthropic-version: header invalid")
+        key = request.headers.get("x-api-key") or request.headers.get(
+            "authorization", ""
+        ).removeprefix("Bearer ")
+        if key != self.key:
+            return self._error(401, "authentication_error", "invalid x-api-key")
+        model_id = request.match_info["model_id"]
+        if model_id not in MIN_CACHE:
+            return self._error(404, "not_found_error", f"model: {model_id}")
+        line = model_id.split("-")[1]
+        info = {
+            "type": "model",
+            "id": model_id,
+            "display_name": f"Claude {line.title()} 5.5",
+            "created_at": "2026-09-30T00:00:00Z",
+            "lifecycle": "active",
+            "deprecated_at": None,
+            "retires_at": None,
+            "line": line,
+            "max_input_tokens": 200_000,
+            "max_tokens": 64_000,
+        }
+        return web.json_response(info, headers={"request-id": f"req_{uuid.uuid4().hex[:24]}"})
+
     async def _messages(self, request: web.Request) -> web.Response:
+        arrived = time.monotonic()
         self.headers.append(dict(request.headers))
         version = request.headers.get("anthropic-version")
         if version is None:
@@ -224,6 +264,12 @@ class FakeAnthropic:
         if body["model"] not in MIN_CACHE:
             return self._error(404, "not_found_error", f"model: {body['model']}")
         retry = {"retry-after-ms": str(self.retry_after_ms)} if self.retry_after_ms else {}
+        if self.hangs:
+            self.stalled += 1
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._closing.wait(), self.hangs.popleft())
+            if request.transport is None or request.transport.is_closing():
+                return web.Response(status=499)  # the client gave up: nobody reads this
         if self.down:
             return self._error(
                 529, "overloaded_error", "Overloaded", {"x-should-retry": "true", **retry}
@@ -232,9 +278,13 @@ class FakeAnthropic:
             f = self.faults.popleft()
             return self._error(f.status, f.kind, f.message, {**retry, **f.headers})
         body["_answered"] = True
+        body["_at"] = arrived
         self.calls += 1
+        answer = self.answer(body)
+        if self.latency:  # answered calls only: errors come back at once, as they do for real
+            await asyncio.sleep(max(0.0, self.latency - (time.monotonic() - arrived)))
         return web.json_response(
-            self.answer(body),
+            answer,
             headers={
                 "request-id": f"req_{uuid.uuid4().hex[:24]}",
                 "anthropic-organization-id": "00000000-0000-4000-8000-000000000000",

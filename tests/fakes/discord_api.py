@@ -148,6 +148,9 @@ class FakeDiscord:
         self.identifies: list[dict] = []
         self.resumes: list[dict] = []
         self.rate_limited = 0
+        self.latency = 0.0  # seconds before each REST request is handled (a network round trip)
+        self.token: str | None = None  # when set, REST answers 401 to any other bot token
+        self.app_flags = 0  # the application's flags, e.g. GATEWAY_MESSAGE_CONTENT_LIMITED
         self._buckets: dict[str, list[float]] = {}
         self._failures: list[tuple[str, str, int, float]] = []
         self._changed = asyncio.Condition()
@@ -541,6 +544,8 @@ class FakeDiscord:
         return headers, retry
 
     async def _rest(self, request: web.Request) -> web.Response:
+        if self.latency:
+            await asyncio.sleep(self.latency)
         path = "/" + request.match_info["tail"]
         method = request.method
         body: Any = None
@@ -554,6 +559,18 @@ class FakeDiscord:
         rec = Recorded(method, path, body, at=time.monotonic(), query=dict(request.query))
         self.requests.append(rec)
         self.violations += self.spec.check(method, path, body)
+        if (
+            self.token is not None
+            and not path.startswith(("/webhooks/", "/interactions/"))  # no bot token there
+            and request.headers.get("Authorization") != f"Bot {self.token}"
+        ):
+            rec.status = 401  # Discord's answer to a wrong or reset bot token
+            unauthorized = json.dumps({"message": "401: Unauthorized", "code": 0})
+            return web.Response(
+                status=401,
+                body=unauthorized.encode(),
+                headers={"Content-Type": "application/json"},
+            )
         # One bucket per route and channel, like Discord's per-channel message limits.
         bucket = method + re.sub(r"/messages/\d+", "/messages/:id", path)
         headers, retry = self._rate_headers(bucket)
@@ -596,6 +613,30 @@ class FakeDiscord:
         parts = path.strip("/").split("/")
         if path == "/users/@me":
             return 200, self.bot_user
+        if path == "/applications/@me" and method == "GET":  # the bot's own application
+            return 200, {
+                "id": self.app_id,
+                "name": "Setlist",
+                "icon": None,
+                "description": "",
+                "type": None,
+                "bot": self.bot_user,
+                "bot_public": True,
+                "bot_require_code_grant": False,
+                "verify_key": "0" * 64,
+                "flags": self.app_flags,
+                "flags_new": str(self.app_flags),
+                "redirect_uris": [],
+                "interactions_endpoint_url": None,
+                "role_connections_verification_url": None,
+                "owner": self.user("owner"),
+                "approximate_guild_count": 1,
+                "approximate_user_install_count": 0,
+                "approximate_user_authorization_count": 0,
+                "explicit_content_filter": 0,
+                "team": None,
+                "eligible_oauth2_scopes": [],
+            }
         if path == "/oauth2/applications/@me":
             return 200, {
                 "id": self.app_id,

@@ -31,6 +31,7 @@ class Call:
     args: dict[str, Any]
     token: str | None
     status: int = 200
+    at: float = field(default_factory=time.monotonic)  # arrival, for ordering and timing
 
 
 @dataclass
@@ -61,10 +62,20 @@ class FakeSlack:
         self.uploads: dict[str, bytes] = {}
         self.users: dict[str, str] = {"U1": "alice", "U2": "bob", "U3": "carol"}
         self.tokens: dict[str, str] = {BOT_TOKEN: TEAM}  # bot token → team
+        # The scopes bot tokens were granted at install (the manifest's, in README.md).
+        self.bot_scopes = [
+            "commands",
+            "chat:write",
+            "app_mentions:read",
+            "reactions:read",
+            "users:read",
+            "files:write",
+        ]
         self.oauth_codes: dict[str, str] = {}  # code → team it installs in
         self.limits: dict[str, Limit] = {}
         self.faults: dict[str, list[tuple[int, int]]] = {}  # method → [(status, retry_after)]
         self.ratelimited = 0
+        self.latency = 0.0  # seconds before each Web API call is handled (a network round trip)
         self.acks: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self.sockets: list[web.WebSocketResponse] = []
         self.connected = asyncio.Event()
@@ -118,6 +129,8 @@ class FakeSlack:
 
     # -- the Web API -------------------------------------------------------------------------
     async def api(self, request: web.Request) -> web.Response:
+        if self.latency:
+            await asyncio.sleep(self.latency)
         method = request.match_info["method"]
         args: dict[str, Any] = dict(request.query)
         if request.content_type == "application/json":
@@ -151,7 +164,9 @@ class FakeSlack:
             return web.json_response({"ok": False, "error": "unknown_method"})
         if method not in ("oauth.v2.access", "apps.connections.open") and token not in self.tokens:
             return web.json_response({"ok": False, "error": "invalid_auth"})
-        return web.json_response(handler(args, token))
+        # Slack names the token's granted scopes in a header on every authenticated answer.
+        granted = {"x-oauth-scopes": ",".join(self.bot_scopes)} if token in self.tokens else {}
+        return web.json_response(handler(args, token), headers=granted)
 
     def _blocks(self, args: dict[str, Any]) -> list[Any]:
         blocks = args.get("blocks") or []

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import csv
 import hashlib
 import re
 import secrets
 import string
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,6 +63,7 @@ class Fault:
     path: str = ""  # a prefix of the path it applies to; "" for any
     method: str = ""
     after: bool = False  # do the work, then fail (the response is lost on the way back)
+    delay: float = 0.0  # answer this late (status 0: then answer as usual), past a timeout
 
 
 class Dataset:
@@ -230,8 +233,14 @@ class FakeSpotify:
         self.access_tokens: set[str] = set()
         self.refresh_tokens: set[str] = set()
         self.revoked: set[str] = set()
+        # The app's credentials: None accepts any client (as most tests need); set them to
+        # have the token endpoint answer `invalid_client` as Spotify does.
+        self.client_id: str | None = None
+        self.client_secret: str | None = None
+        self.scope = "playlist-modify-public playlist-modify-private playlist-read-private"
         self.base_url = ""
         self._runner: web.AppRunner | None = None
+        self._stopping = asyncio.Event()  # ends every pending delay at once
 
     # -- server ----------------------------------------------------------------------------
     async def start(self) -> str:
@@ -257,6 +266,7 @@ class FakeSpotify:
         return self.base_url
 
     async def stop(self) -> None:
+        self._stopping.set()
         if self._runner:
             await self._runner.cleanup()
 
@@ -286,6 +296,14 @@ class FakeSpotify:
         for _ in range(count):
             self.faults.append(Fault(status, {"error": error}, headers, path, method, after))
 
+    def hang(
+        self, seconds: float, count: int = 1, path: str = "", method: str = "", after: bool = False
+    ) -> None:
+        """Answer the next `count` matching requests `seconds` late (past a client's timeout);
+        with `after`, the work is done at once and only the answer is late."""
+        for _ in range(count):
+            self.faults.append(Fault(0, {}, {}, path, method, after, seconds))
+
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Any) -> web.StreamResponse:
         body = None
@@ -297,6 +315,7 @@ class FakeSpotify:
                 "path": request.path,
                 "query": dict(request.query),
                 "body": body,
+                "at": time.monotonic(),  # arrival, for ordering against other fakes
             }
         )
         if self.latency:
@@ -310,13 +329,29 @@ class FakeSpotify:
             for fault in self.faults:
                 if request.path.startswith(fault.path) and fault.method in ("", request.method):
                     self.faults.remove(fault)
-                    return web.json_response(
-                        fault.body, status=fault.status, headers=fault.headers
-                    )
+                    return await self._faulty(fault, request, handler)
             token = request.headers.get("Authorization", "").removeprefix("Bearer ")
             if token not in self.access_tokens:
                 return _error(401, "The access token expired")
         return await handler(request)
+
+    async def _faulty(
+        self, fault: Fault, request: web.Request, handler: Any
+    ) -> web.StreamResponse:
+        """A fault's answer: late, after doing the work (`after`), or instead of it."""
+        if not fault.after:
+            await self._pause(fault.delay)
+        done = await handler(request) if fault.after or not fault.status else None
+        if fault.after:
+            await self._pause(fault.delay)
+        if fault.status:
+            return web.json_response(fault.body, status=fault.status, headers=fault.headers)
+        assert done is not None
+        return done
+
+    async def _pause(self, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._stopping.wait(), seconds)
 
     def paths(self, method: str | None = None) -> list[str]:
         return [r["path"] for r in self.requests if method in (None, r["method"])]
@@ -341,6 +376,8 @@ class FakeSpotify:
 
     async def token(self, request: web.Request) -> web.Response:
         form = await request.post()
+        if (refused := self._refuse_client(request, form)) is not None:
+            return refused
         grant = form.get("grant_type")
         if grant == "authorization_code":
             entry = self.codes.pop(str(form.get("code")), None)
@@ -370,6 +407,27 @@ class FakeSpotify:
             return web.json_response(self._issue(new_refresh=False))
         return web.json_response({"error": "unsupported_grant_type"}, status=400)
 
+    def _refuse_client(self, request: web.Request, form: Any) -> web.Response | None:
+        """Spotify's 400 `invalid_client`: an unknown client id (in the form with PKCE, in
+        Basic auth with a secret), or the wrong secret."""
+        if self.client_id is None:
+            return None
+        client, secret = str(form.get("client_id", "")), None
+        auth = request.headers.get("Authorization", "")
+        if auth.startswith("Basic "):
+            with contextlib.suppress(ValueError):
+                client, _, secret = base64.b64decode(auth[6:]).decode().partition(":")
+        if client != self.client_id:
+            return web.json_response(
+                {"error": "invalid_client", "error_description": "Invalid client"}, status=400
+            )
+        if secret is not None and secret != self.client_secret:
+            return web.json_response(
+                {"error": "invalid_client", "error_description": "Invalid client secret"},
+                status=400,
+            )
+        return None
+
     def _issue(self, new_refresh: bool) -> dict[str, Any]:
         access = secrets.token_urlsafe(24)
         self.access_tokens.add(access)
@@ -377,7 +435,7 @@ class FakeSpotify:
             "access_token": access,
             "token_type": "Bearer",
             "expires_in": 3600,
-            "scope": "playlist-modify-public playlist-modify-private playlist-read-private",
+            "scope": self.scope,
         }
         if new_refresh:
             refresh = secrets.token_urlsafe(24)
