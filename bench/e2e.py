@@ -220,11 +220,12 @@ def where_time_goes(figures: dict[str, Any], cfg: Config) -> str:
         if name != "console":
             r = figures[f"round.{name}"]
             said.append(
-                f"Its track messages went out from {r['first']:.1f} s to {r['last']:.1f} s, but "
-                f"votes on them count only from {wall:.1f} s, when the adapter links the round's "
-                "messages to its tracks, after the last send returns"
+                f"Its track messages went out from {r['first']:.1f} s to {r['last']:.1f} s; each "
+                "is linked to its track as soon as the platform accepts it, so votes on the "
+                "first tracks count while the rest are still going out"
                 + (
-                    " (discord.py sleeps out the bucket that send exhausted before returning)."
+                    " (discord.py sleeps out the bucket a send exhausted before returning, so "
+                    "a vote on that message waits up to a window for its link)."
                     if name == "Discord" and wall - r["last"] > cfg.discord_window / 2
                     else "."
                 )

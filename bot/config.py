@@ -38,6 +38,16 @@ def _int(name: str) -> int:
         raise ConfigError(f"{name} must be a whole number, not {_env(name)!r}.") from None
 
 
+def _float(name: str, default: float) -> float:
+    try:
+        value = float(_env(name, str(default)))
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise ConfigError(f"{name} must be a number of seconds above 0, not {_env(name)!r}.")
+    return value
+
+
 def _ints(name: str) -> tuple[int, ...]:
     """ "0,1,2" or "0-2"."""
     text = _env(name).replace(" ", "")
@@ -65,6 +75,7 @@ class Settings:
     spotify_redirect_uri: str = REDIRECT_URI
     spotify_api_url: str = SPOTIFY_API
     spotify_accounts_url: str = SPOTIFY_ACCOUNTS
+    spotify_timeout: float = 10.0  # SPOTIFY_TIMEOUT: seconds a request may take (then retried)
     secret_key: str = field(default="", repr=False)  # SETLIST_SECRET_KEY: Fernet, for tokens
     # Anthropic (the SDK also reads ANTHROPIC_API_KEY and ANTHROPIC_BASE_URL itself)
     anthropic_api_key: str = field(default="", repr=False)
@@ -100,6 +111,7 @@ class Settings:
             spotify_redirect_uri=_env("SPOTIFY_REDIRECT_URI", REDIRECT_URI),
             spotify_api_url=_env("SPOTIFY_API_URL", SPOTIFY_API),
             spotify_accounts_url=_env("SPOTIFY_ACCOUNTS_URL", SPOTIFY_ACCOUNTS),
+            spotify_timeout=_float("SPOTIFY_TIMEOUT", 10.0),
             secret_key=_env("SETLIST_SECRET_KEY"),
             anthropic_api_key=_env("ANTHROPIC_API_KEY"),
             anthropic_base_url=_env("ANTHROPIC_BASE_URL"),

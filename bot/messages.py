@@ -102,9 +102,16 @@ def started(prompt: str, member: str) -> str:
     return f"New playlist for “{quote(prompt)}”, asked by {quote(member, 40)}."
 
 
-def round_notes(added: int, target: int, size: int) -> list[str]:
+def round_notes(added: int, target: int, size: int, late: int = 0) -> list[str]:
+    """`late`: tracks dropped while the round was being planned (it planned without them)."""
     notes = []
-    if size < target:
+    if size < target and late and size + late >= target:
+        were = "was" if late == 1 else "were"
+        notes.append(
+            f"{size} of {target} tracks: {late} more {were} dropped while this round was "
+            "planned; /more fills the gap."
+        )
+    elif size < target:
         notes.append(
             f"Only {size} of {target} tracks: nothing else found fits the requests and "
             "rules. Try a broader request or /unban."
@@ -179,11 +186,12 @@ def rules(banned_artists: list[str]) -> str:
 
 
 def undone(label: str) -> str:
-    return f"Undone: {label}."
+    # History labels hold member names and ban texts as typed: defuse them here.
+    return f"Undone: {quote(label, 200)}."
 
 
 def redone(label: str) -> str:
-    return f"Redone: {label}."
+    return f"Redone: {quote(label, 200)}."
 
 
 def nothing_to_undo() -> str:

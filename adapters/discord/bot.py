@@ -14,6 +14,7 @@ from adapters.discord import access, reactions, render
 from adapters.discord.commands import setlist_group
 from adapters.discord.outbox import Delivery, Editor
 from adapters.discord.views import RoundButton
+from adapters.posting import Posting
 from bot import messages
 from bot.app import Setlist
 from bot.commands import parse_command, parse_line
@@ -65,6 +66,7 @@ class SetlistMixin:
         self.tree.add_command(setlist_group())
         self.tree.on_error = self.on_app_command_error  # type: ignore[method-assign]
         self.editor = Editor(self)  # type: ignore[arg-type]
+        self.posting = Posting()  # rounds going out now, so early votes wait for their link
         self.names: dict[int, str] = {}  # user id → display name, for reaction removals
 
     async def setup_hook(self) -> None:
@@ -155,8 +157,15 @@ class SetlistMixin:
     async def _reaction(self, payload: discord.RawReactionActionEvent) -> None:
         me = self.user  # type: ignore[attr-defined]
         event = reactions.reaction(payload, me.id, self.names.get(payload.user_id))
-        if event is not None:  # the answer to a vote is the edited track message
-            await Delivery(self, event.key, quiet=True).run(event)  # type: ignore[arg-type]
+        if event is None:
+            return
+        where = str(event.key)
+        if self.posting.busy(where):  # Discord may deliver it before its message is linked
+            await self.posting.find(
+                where, lambda: self.app.store.track_for_message(event.message_id)
+            )
+        # The answer to a vote is the edited track message.
+        await Delivery(self, event.key, quiet=True).run(event)  # type: ignore[arg-type]
 
     async def on_message(self, message: discord.Message) -> None:
         me = self.user  # type: ignore[attr-defined]

@@ -202,24 +202,29 @@ class Delivery:
             head, view = "", None
         elif self.interaction is not None:
             await self.say(self.pointer or head)
-        pairs: list[tuple[str, str]] = []
         try:
-            for t in reply.tracks:  # one message each, in order: members vote on each
-                msg = await self.thread.send(
-                    content=head or None,
-                    embed=render.track_embed(t),
-                    view=view,
-                    allowed_mentions=render.NO_MENTIONS,
-                )
-                head, view = "", None  # the header rides on the first track's message
-                pairs.append((str(msg.id), t.id))
-                self.bot.editor.showing(msg.id, t)
+            async with self.bot.posting.round(str(self.key)):
+                for t in reply.tracks:  # one message each, in order: members vote on each
+                    msg = await self.thread.send(
+                        content=head or None,
+                        embed=render.track_embed(t),
+                        view=view,
+                        allowed_mentions=render.NO_MENTIONS,
+                    )
+                    head, view = "", None  # the header rides on the first track's message
+                    self.bot.editor.showing(msg.id, t)
+                    await self.link(msg.id, t.id)
         except discord.HTTPException as exc:
             log.warning("posting round %s to %s stopped: %s", reply.round_no, self.key, exc)
             await self.thread.send(POST_FAILED, allowed_mentions=render.NO_MENTIONS)
-        finally:
-            if pairs:
-                await self.bot.app.reply_all(MessagesLinked(self.key, tuple(pairs)))
+
+    async def link(self, message_id: int, track_id: str) -> None:
+        """At once, not after the round: posting 15 takes seconds under Discord's rate limits,
+        and members vote on the first tracks meanwhile."""
+        linked = MessagesLinked(self.key, ((str(message_id), track_id),))
+        for problem in await self.bot.app.reply_all(linked):
+            log.warning("linking message %s in %s failed: %s", message_id, self.key, problem)
+        self.bot.posting.linked()
 
     async def shown_again(self, reply: RoundPosted) -> None:
         """`show`, `undo`, `redo`: a listing, and the track messages edited where they differ."""

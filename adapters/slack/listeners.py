@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import re
 from contextlib import asynccontextmanager
@@ -12,6 +13,7 @@ from slack_bolt.async_app import AsyncAck, AsyncApp, AsyncBoltContext
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from adapters.posting import Posting
 from adapters.slack import blocks as bk
 from adapters.slack import payloads as pl
 from adapters.slack.poster import THREAD, Origin, Pacer, Poster
@@ -22,6 +24,7 @@ from bot.errors import SetlistError, UserError
 from bot.events import Event, Member
 from bot.keys import ChannelKey
 from bot.replies import Problem
+from bot.votes import direction_of
 
 log = logging.getLogger("setlist.slack")
 
@@ -35,6 +38,7 @@ class Listeners:
         self.core = core
         self.store = core.store
         self.pacer = pacer or Pacer()
+        self.posting = Posting()  # rounds this process is posting, per channel
         self.names: dict[str, str] = {}  # user id → display name (users.info is Tier 4)
         self._busy = 0
         self._idle = asyncio.Event()
@@ -60,6 +64,9 @@ class Listeners:
         self._idle.clear()
         try:
             yield
+        except (KeyError, IndexError, TypeError, AttributeError) as exc:
+            # A payload without the fields Slack documents: ignore it rather than fail in bolt.
+            log.warning("ignored a Slack payload missing what a listener reads: %r", exc)
         finally:
             self._busy -= 1
             if not self._busy:
@@ -88,13 +95,19 @@ class Listeners:
 
     async def run(self, client: AsyncWebClient, origin: Origin, event: Event) -> None:
         """The core's replies for one event, rendered; a failure is an apology, never a trace."""
-        poster = Poster(self.core, client, self.pacer, origin)
+        poster = Poster(self.core, client, self.pacer, origin, self.posting)
         try:
             async for reply in self.core.handle(event):
                 await poster.render(reply)
         except Exception:
             log.exception("Slack adapter failed on %s", type(event).__name__)
             await poster.render(Problem(messages.unexpected()))
+
+    async def linked(self, channel: Any, mid: str, vote: bool = True) -> tuple[str, str] | None:
+        """The (key, track) a message shows. A vote can arrive before our chat.postMessage
+        has returned and linked its message: while a round goes out in the channel, wait."""
+        lookup = functools.partial(self.store.track_for_message, mid)
+        return await (self.posting.find(str(channel), lookup) if vote else lookup())
 
     # -- listeners ---------------------------------------------------------------------------
     async def on_command(self, body: dict[str, Any], client: AsyncWebClient) -> None:
@@ -144,7 +157,9 @@ class Listeners:
             item = event.get("item", {})
             if item.get("type") != "message":
                 return
-            link = await self.store.track_for_message(pl.message_id(item["channel"], item["ts"]))
+            mid = pl.message_id(item["channel"], item["ts"])
+            vote = direction_of(str(event.get("reaction", ""))) is not None
+            link = await self.linked(item["channel"], mid, vote)
             if link is None:
                 return  # a reaction on some other message
             key = ChannelKey.parse(link[0])
@@ -161,7 +176,7 @@ class Listeners:
             member = pl.action_member(payload)
             self.names.setdefault(member.id, member.name)
             channel, ts = pl.action_message(payload)
-            link = await self.store.track_for_message(pl.message_id(channel, ts))
+            link = await self.linked(channel, pl.message_id(channel, ts))
             key = ChannelKey.parse(link[0]) if link else ChannelKey("slack", channel)
             origin = Origin(key, member, "button")
             # Positions shift between rounds; the button names the track, the core a number.

@@ -15,6 +15,7 @@ from slack_sdk.errors import SlackApiError, SlackRequestError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from adapters.posting import Posting
 from adapters.slack import blocks as bk
 from adapters.slack.payloads import message_id, split_message_id
 from bot.app import Setlist
@@ -77,13 +78,19 @@ class Origin:
 
 class Poster:
     def __init__(
-        self, core: Setlist, client: AsyncWebClient, pacer: Pacer, origin: Origin
+        self,
+        core: Setlist,
+        client: AsyncWebClient,
+        pacer: Pacer,
+        origin: Origin,
+        posting: Posting | None = None,
     ) -> None:
         self.core = core
         self.store = core.store
         self.client = client
         self.pacer = pacer
         self.origin = origin
+        self.posting = posting or Posting()  # rounds going out: early votes wait for links
         self.pending_anchor = False  # a "planning…" message waits for its round
         self.calls = 0
         self.render_table: dict[type[Any], Callable[[Any], Awaitable[None]]] = {
@@ -189,20 +196,16 @@ class Poster:
         key = str(self.origin.key)
         before: dict[str, str] = json.loads(await self.store.get_setting(key, ROUND) or "{}")
         shown: dict[str, str] = {}
-        links: list[tuple[str, str]] = []
-        try:
+        async with self.posting.round(self.channel):
             for t in r.tracks:
                 shown[t.id] = bk.track_fallback(t)
-                await self.show_track(t, links)
-            for track_id, label in before.items():
-                if track_id not in shown:
-                    await self.retire(track_id, label)
-        finally:  # even after a failure: the store maps message → track, so votes count
-            if links:
-                await self.core.reply_all(MessagesLinked(self.origin.key, tuple(links)))
+                await self.show_track(t)
+        for track_id, label in before.items():
+            if track_id not in shown:
+                await self.retire(track_id, label)
         await self.store.set_setting(key, ROUND, json.dumps(shown, ensure_ascii=False))
 
-    async def show_track(self, t: TrackView, links: list[tuple[str, str]]) -> None:
+    async def show_track(self, t: TrackView) -> None:
         fallback, track_blocks = bk.track_fallback(t), bk.track_blocks(t)
         here = [
             m
@@ -214,9 +217,19 @@ class Poster:
         if here:
             return
         mid = message_id(self.channel, await self.post(fallback, track_blocks))
-        links.append((mid, t.id))
         shown = bk.digest([{"text": fallback}, *track_blocks])
-        await self.store.set_setting(str(self.origin.key), RENDERED + mid, shown)
+        try:  # what it shows first: a vote's chat.update then compares with the truth
+            await self.store.set_setting(str(self.origin.key), RENDERED + mid, shown)
+        finally:
+            await self.link(mid, t.id)
+
+    async def link(self, mid: str, track_id: str) -> None:
+        """At once, not after the round: posting 15 takes 15 s at Slack's pace, and members
+        vote on the first tracks meanwhile."""
+        linked = MessagesLinked(self.origin.key, ((mid, track_id),))
+        for problem in await self.core.reply_all(linked):
+            log.warning("linking message %s in %s failed: %s", mid, self.origin.key, problem)
+        self.posting.linked()
 
     async def retire(self, track_id: str, label: str) -> None:
         """A track that left the list: struck through, without buttons."""

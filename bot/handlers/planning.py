@@ -75,16 +75,19 @@ async def more(app: Setlist, ctx: Context, cmd: Command) -> AsyncIterator[Reply]
     proposed = await propose(app, ctx, snapshot)
     notes += proposed.notes
     added: list = []
+    late: list[int] = []
 
     def change(s: Session) -> str:
         s.target_length = max(s.target_length, snapshot.target_length)
+        late.append(max(0, rounds.room(s) - rounds.room(snapshot)))  # votes while it planned
         added.extend(s.next_round(proposed.tracks))
         return f"round {s.round_no} (more, asked by {ctx.member.name})"
 
     step = await app.store.update(ctx.key, change)
     if step is None:
         raise UserError(messages.no_session())
-    notes += messages.round_notes(len(added), step.session.target_length, len(step.session.tracks))
+    size = len(step.session.tracks)
+    notes += messages.round_notes(len(added), step.session.target_length, size, late[-1])
     yield posted(step.session, notes)
 
 
@@ -98,10 +101,12 @@ async def refine(app: Setlist, ctx: Context, cmd: Command) -> AsyncIterator[Repl
     yield Working(messages.planning(cmd.text))
     proposed = await propose(app, ctx, snapshot)
     added: list = []
+    late: list[int] = []
 
     def change(s: Session) -> str:
         s.requests.append(request)
         rounds.retire_conflicts(s, exclusions, cmd.text)
+        late.append(max(0, rounds.room(s) - rounds.room(snapshot)))  # votes while it planned
         added.extend(s.next_round(proposed.tracks))
         return f"{ctx.member.name}'s refinement “{messages.quote(cmd.text, 40)}”"
 
@@ -109,7 +114,8 @@ async def refine(app: Setlist, ctx: Context, cmd: Command) -> AsyncIterator[Repl
     if step is None:
         raise UserError(messages.no_session())
     notes = [messages.refined(cmd.text, ctx.member.name), *proposed.notes]
-    notes += messages.round_notes(len(added), step.session.target_length, len(step.session.tracks))
+    size = len(step.session.tracks)
+    notes += messages.round_notes(len(added), step.session.target_length, size, late[-1])
     yield posted(step.session, notes)
 
 

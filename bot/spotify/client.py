@@ -49,6 +49,9 @@ class SpotifyGateway:
         self.settings, self.store, self.vault = settings, store, vault
         self.calls: Counter[str] = Counter()
         self.blocked_until = 0.0  # after a quota 429: fail fast until then
+        # Seconds a request may take (connect, then between bytes) before it's retried; read
+        # when the client is built, on the first call.
+        self.timeout = settings.spotify_timeout
         self._sem = asyncio.Semaphore(CONCURRENCY)
         self._token_lock = asyncio.Lock()
         self._client: spotipy.Spotify | None = None
@@ -74,7 +77,7 @@ class SpotifyGateway:
         # Our own session: spotipy's retries would sleep through an hours-long Retry-After
         # and re-send POSTs on 5xx (adding tracks twice). We retry ourselves, knowingly.
         client = spotipy.Spotify(
-            auth_manager=auth, requests_session=_no_retry_session(), requests_timeout=10
+            auth_manager=auth, requests_session=_no_retry_session(), requests_timeout=self.timeout
         )
         client.prefix = self.settings.spotify_api_url.rstrip("/") + "/"
         return client

@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from bot import messages
 from bot.errors import UserError
 from bot.export import playlist
-from bot.publishing import published_link, remember_link
+from bot.publishing import SCOPE, published_link, remember_link
 from bot.session import Session
 from bot.spotify.client import SpotifyGateway, Transient
 from bot.store.base import Store
 
 CHUNK = 100  # URIs per items request
+CREATING = "spotify-creating"  # set before asking Spotify to create the session's playlist
 
 
 class Publisher:
@@ -36,22 +38,26 @@ class Publisher:
         marker = f"[setlist {session.id[:12]}]"
         description = _plain(f"“{session.prompt}” — made with Setlist in {session.key}")
         description = f"{description[:250]} {marker}"
+        scope = SCOPE.format(id=session.id)
+        # An earlier publish that failed after asking may have made the playlist: find it
+        # rather than make a second one.
+        if await self.store.get_setting(scope, CREATING) and (found := await self._find(marker)):
+            return _link(found)
+        await self.store.set_setting(scope, CREATING, marker)
         try:
             created = await self.gateway.create_playlist(_plain(name)[:100], description)
         except Transient:
             # The create may have gone through before the error: look before trying again,
             # so a retry never makes a second playlist.
-            mine = [
-                p
-                for p in await self.gateway.my_playlists()
-                if marker in (p.get("description") or "")
-            ]
-            created = (
-                mine[0]
-                if mine
-                else await self.gateway.create_playlist(_plain(name)[:100], description)
+            created = await self._find(marker) or await self.gateway.create_playlist(
+                _plain(name)[:100], description
             )
-        return {"playlist_id": created["id"], "url": created["external_urls"]["spotify"]}
+        return _link(created)
+
+    async def _find(self, marker: str) -> dict[str, Any] | None:
+        """The owner's playlist whose description carries this session's marker."""
+        mine = await self.gateway.my_playlists()
+        return next((p for p in mine if marker in (p.get("description") or "")), None)
 
     async def _fill(self, playlist_id: str, uris: list[str]) -> None:
         """PUT the first 100 (replacing everything), POST the rest. A failure part-way
@@ -65,6 +71,10 @@ class Publisher:
             except Transient:
                 if attempt == 1:
                     raise
+
+
+def _link(playlist: dict[str, Any]) -> dict[str, str]:
+    return {"playlist_id": playlist["id"], "url": playlist["external_urls"]["spotify"]}
 
 
 def _plain(text: str) -> str:

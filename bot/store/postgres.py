@@ -129,7 +129,9 @@ class PostgresStore(SideTables):
                     committing = True
                     await tx.commit()
                     return result
-            except CONFLICT:
+            except CONFLICT:  # a deadlock or serialization failure: nothing was saved
+                if time.monotonic() > deadline:
+                    raise
                 await asyncio.sleep(random.uniform(0, 0.01))
             except Exception as exc:
                 if not _gone(exc):

@@ -3,8 +3,8 @@
 It keeps one guild with text channels, threads, messages and reactions; records every REST
 request (validated against Discord's own OpenAPI spec); sends rate-limit headers like Discord
 and answers a 429 when a bucket is exhausted; and runs a gateway with IDENTIFY, RESUME (replaying
-missed dispatches), heartbeats and RECONNECT. Tests drive members through it: slash commands,
-button clicks, reactions and messages arrive at the bot as Discord would send them.
+missed dispatches), heartbeats, RECONNECT and INVALID_SESSION. Tests drive members through it:
+slash commands, button clicks, reactions and messages arrive at the bot as Discord would send them.
 """
 
 from __future__ import annotations
@@ -149,6 +149,7 @@ class FakeDiscord:
         self.resumes: list[dict] = []
         self.rate_limited = 0
         self.latency = 0.0  # seconds before each REST request is handled (a network round trip)
+        self.answer_latency = 0.0  # seconds between handling a request and its answer leaving
         self.token: str | None = None  # when set, REST answers 401 to any other bot token
         self.app_flags = 0  # the application's flags, e.g. GATEWAY_MESSAGE_CONTENT_LIMITED
         self._buckets: dict[str, list[float]] = {}
@@ -382,6 +383,15 @@ class FakeDiscord:
         if ws is not None:
             await ws.send_json({"op": 7, "d": None, "s": None, "t": None})
 
+    async def invalidate_session(self) -> None:
+        """Op 9, not resumable: the session is gone and the bot must IDENTIFY afresh;
+        what happens until then is never delivered, as on Discord."""
+        session = self.active
+        if session is not None and session.ws is not None:
+            ws, session.ws = session.ws, None
+            self.sessions.pop(session.id, None)
+            await ws.send_json({"op": 9, "d": False, "s": None, "t": None})
+
     async def drop_connection(self) -> None:
         """The socket goes away without a word; dispatches until the resume are kept."""
         if self.active and self.active.ws is not None:
@@ -604,6 +614,8 @@ class FakeDiscord:
                 status, payload = 404, {"message": f"Unknown {exc}", "code": 10003}
         rec.status = status
         await self._notify()
+        if self.answer_latency:  # done (a posted message exists) but the answer is on its way
+            await asyncio.sleep(self.answer_latency)
         if status == 204:
             return web.Response(status=204, headers=headers)
         headers["Content-Type"] = "application/json"  # discord.py wants exactly this

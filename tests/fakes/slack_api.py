@@ -76,6 +76,7 @@ class FakeSlack:
         self.faults: dict[str, list[tuple[int, int]]] = {}  # method → [(status, retry_after)]
         self.ratelimited = 0
         self.latency = 0.0  # seconds before each Web API call is handled (a network round trip)
+        self.answer_latency = 0.0  # seconds between handling a call and its answer leaving
         self.acks: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self.sockets: list[web.WebSocketResponse] = []
         self.connected = asyncio.Event()
@@ -166,7 +167,10 @@ class FakeSlack:
             return web.json_response({"ok": False, "error": "invalid_auth"})
         # Slack names the token's granted scopes in a header on every authenticated answer.
         granted = {"x-oauth-scopes": ",".join(self.bot_scopes)} if token in self.tokens else {}
-        return web.json_response(handler(args, token), headers=granted)
+        answer = handler(args, token)
+        if self.answer_latency:  # done (a posted message exists) but the answer is on its way
+            await asyncio.sleep(self.answer_latency)
+        return web.json_response(answer, headers=granted)
 
     def _blocks(self, args: dict[str, Any]) -> list[Any]:
         blocks = args.get("blocks") or []

@@ -320,6 +320,13 @@ class FakeSpotify:
         )
         if self.latency:
             await asyncio.sleep(self.latency)
+        response = await self._answer(request, handler)
+        if request.path.startswith("/v1/") and isinstance(response, web.Response):
+            # What the fake answered, for checking against the spec's response schemas.
+            self.responses.append((request.method, request.path, response.status, response.body))
+        return response
+
+    async def _answer(self, request: web.Request, handler: Any) -> web.StreamResponse:
         if request.path.startswith("/v1/"):
             for pattern in REMOVED:
                 if re.fullmatch(pattern, request.path) and not (
@@ -527,7 +534,19 @@ class FakeSpotify:
             "uri": f"spotify:playlist:{pid}",
         }
         self.items[pid] = []
-        return web.json_response(self._playlist(pid), status=201)
+        # A full PlaylistObject: its items are a paging object (empty for a new playlist).
+        page = {
+            "href": self.playlists[pid]["href"] + "/items",
+            "items": [],
+            "limit": 100,
+            "next": None,
+            "offset": 0,
+            "previous": None,
+            "total": 0,
+        }
+        return web.json_response(
+            {**self._playlist(pid), "items": page, "tracks": page}, status=201
+        )
 
     async def my_playlists(self, request: web.Request) -> web.Response:
         limit, offset = int(request.query.get("limit", 20)), int(request.query.get("offset", 0))

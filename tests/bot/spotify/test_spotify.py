@@ -56,6 +56,10 @@ class Scripted:
         )
 
 
+# Removed from the Web API in 2025–2026 though the published spec still requires them.
+GONE_FIELDS = ("available_markets", "popularity", "linked_from", "followers")
+
+
 def check_traffic(fake: FakeSpotify) -> None:
     """Every request the bot sent is in the spec, not removed, within limits; every answer
     the fake gave matches the spec's response schema."""
@@ -71,7 +75,13 @@ def check_traffic(fake: FakeSpotify) -> None:
         assert spec.check_request(r["method"], r["path"], r["query"], r["body"]) == [], r
     for method, path, status, body in fake.responses:
         payload = json.loads(body) if isinstance(body, bytes) and body else None
-        assert spec.check_response(method, path, status, payload) == [], (method, path)
+        problems = [
+            p
+            for p in spec.check_response(method, path, status, payload)
+            if not any(f"'{gone}' is a required property" in p for gone in GONE_FIELDS)
+        ]
+        assert problems == [], (method, path, problems)
+    assert fake.responses  # the answers were recorded, so the check above had work to do
 
 
 async def test_a_round_is_grounded_in_real_tracks(spotify_app: Setlist, fake: FakeSpotify):
