@@ -55,9 +55,11 @@ def parse_line(line: str, prefix: str = "/") -> Command:
     text = line.strip()
     if not text:
         raise UserError(messages.empty())
+    if prefix.strip() and text == prefix.strip():
+        return Command("help")  # the prefix alone, e.g. "/setlist": say what it takes
     if prefix and text.startswith(prefix) and len(text) > len(prefix):
-        head, _, rest = text[len(prefix) :].partition(" ")
-        return parse_command(head, rest)
+        head, *rest = text[len(prefix) :].split(maxsplit=1)  # any whitespace: "/keep\t1"
+        return parse_command(head, rest[0] if rest else "")
     check_length(text)
     if not any(c.isalnum() for c in text):
         raise UserError(messages.no_words())  # emoji or punctuation only: not a request
@@ -101,7 +103,7 @@ def parse_numbers(text: str, usage: str) -> tuple[int, ...]:
             if high - low >= MAX_NUMBERS:
                 raise UserError(messages.usage(usage))
             numbers.extend(range(low, high + 1))
-        elif token.isdigit() and len(token) <= 6:
+        elif token.isdecimal() and len(token) <= 6:  # isdigit() admits ², which int() refuses
             numbers.append(int(token))
         else:
             raise UserError(messages.not_a_number(token, usage))

@@ -51,8 +51,8 @@ class ChannelKey:
         head, rest = parts[0], parts[1:]
         if head not in PLATFORMS or not rest:
             return cls.console(text.strip())
-        if head == "console" and len(rest) == 1:
-            return cls.console(rest[0])
+        if head == "console":  # a bare name may hold colons: "a:b" is console:a:b
+            return cls.console(":".join(rest))
         if head == "discord" and len(rest) == 2:
             return cls("discord", rest[1], tenant=rest[0])
         if head == "slack" and len(rest) in (2, 3):

@@ -155,8 +155,8 @@ def filter_proposals(
     Adds what it lets through to `seen`."""
     out = []
     for p in proposals:
-        if not p.artists or not p.title.strip():
-            continue
+        if not p.title.strip() or not all(a.strip() for a in p.artists or ("",)):
+            continue  # a blank name can't be searched, shown or autocompleted
         key = rules.track_key(p.artists, p.title)
         if key in seen or rules.is_banned(p.artists, session.banned):
             continue

@@ -42,9 +42,10 @@ def track_embed(t: TrackView) -> discord.Embed:
     embed.add_field(name="Tempo", value=text.tempo(t), inline=True)
     if t.year:
         embed.add_field(name="Year", value=str(t.year), inline=True)
-    if t.serves:
+    # Discord refuses a blank field value, and with it the whole track message.
+    if t.serves and quote(t.serves, 80):
         embed.add_field(name="Asked by", value=clip(quote(t.serves, 80), FIELD_MAX), inline=True)
-    if t.reason:
+    if t.reason.strip():
         embed.add_field(name="Why", value=clip(t.reason, FIELD_MAX), inline=False)
     status = [f"👍 {t.up} · 👎 {t.down}", MARKS[t.state] + (f" ({t.note})" if t.note else "")]
     if not t.verified:

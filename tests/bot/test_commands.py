@@ -2,7 +2,7 @@
 
 import pytest
 
-from bot.commands import COMMANDS, MAX_TEXT, parse_command, parse_line
+from bot.commands import COMMANDS, MAX_TEXT, Command, parse_command, parse_line
 from bot.errors import UserError
 
 
@@ -80,3 +80,9 @@ def test_unknown_command_name_cannot_ping():
     with pytest.raises(UserError) as info:
         parse_line("/@everyone")
     assert "@everyone" not in str(info.value)
+
+
+def test_any_whitespace_ends_the_command_name_and_the_bare_prefix_asks_for_help():
+    assert parse_line("/keep\t1 3") == Command("keep", "1 3", (1, 3))
+    assert parse_line("/setlist", prefix="/setlist ").name == "help"
+    assert parse_line("/setlist  drop\u00a02", prefix="/setlist ").numbers == (2,)

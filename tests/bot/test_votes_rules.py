@@ -46,3 +46,23 @@ def test_bans_fold_case_and_accents():
     assert not rules.add_ban(banned, " drake ")
     assert rules.remove_ban(banned, "DRAKE") == "Drake"
     assert banned == []
+
+
+def test_proposals_with_a_blank_name_never_reach_a_round():
+    from bot.events import Member
+    from bot.planner.base import Proposal
+    from bot.rounds import filter_proposals
+    from bot.session import Session
+
+    session = Session.start("console:t", Member("u", "u"), "p", ["Drake"])
+    proposals = [
+        Proposal(("",), "Untitled", "r"),
+        Proposal(("Daft Punk", " "), "One More Time", "r"),
+        Proposal(("Daft Punk",), "  ", "r"),
+        Proposal((), "Nobody", "r"),
+        Proposal(("Drake",), "Hotline Bling", "r"),
+        Proposal(("Daft Punk",), "Around the World", "r"),
+        Proposal(("daft punk",), "around the world", "r"),
+    ]
+    kept = filter_proposals(session, proposals, set())
+    assert [(p.artists, p.title) for p in kept] == [(("Daft Punk",), "Around the World")]

@@ -86,18 +86,23 @@ class Spec:
             return [] if body is None else [f"{method} {template}: takes no body"]
         if body is None:
             return []
-        body = _attachment_ids_as_strings(body)
+        body = _snowflakes_as_strings(body)
         return [f"{method} {template}: {e.message}" for e in validator.iter_errors(body)]
 
 
-def _attachment_ids_as_strings(body: Any) -> Any:
-    """discord.py numbers new attachments 0, 1, … as integers, which Discord accepts; the spec
-    types every attachment id as a snowflake string. The one known gap, bridged here only."""
+def _snowflakes_as_strings(body: Any) -> Any:
+    """discord.py numbers new attachments 0, 1, … as integers and writes a reply's
+    message_reference ids as integers, both of which Discord accepts; the spec types them as
+    snowflake strings. The known gaps, bridged here only."""
     if not isinstance(body, dict):
         return body
     body = dict(body)
     if isinstance(body.get("data"), dict):
-        body["data"] = _attachment_ids_as_strings(body["data"])
+        body["data"] = _snowflakes_as_strings(body["data"])
+    if isinstance(body.get("message_reference"), dict):
+        body["message_reference"] = {
+            k: str(v) if isinstance(v, int) else v for k, v in body["message_reference"].items()
+        }
     if isinstance(body.get("attachments"), list):
         body["attachments"] = [
             {**a, "id": str(a["id"])}
