@@ -221,8 +221,8 @@ async def paths(svc: Services, cfg: Any, cores: Cores, figures: dict) -> list[Ro
             shown = [at - start for at, method, *_ in posts if method in POSTS and at > planned]
             figures[f"round.{name}"] |= {"first": min(shown), "last": max(shown)}
             row.notes += (
-                f"; track messages appeared from {min(shown):.2f} s to {max(shown):.2f} s, the "
-                f"round was linked (votes on it count) at {wall:.2f} s"
+                f"; track messages appeared from {min(shown):.2f} s to {max(shown):.2f} s (each "
+                f"linked, so voted on, as it is accepted); the last send returned at {wall:.2f} s"
             )
         rows.append(row)
     return rows
