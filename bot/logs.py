@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import IO, Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from bot.config import Settings
 from bot.errors import ConfigError
@@ -298,12 +298,16 @@ def _level(name: str) -> int:
 
 
 def configured_secrets(settings: Settings) -> set[str]:
-    """Every Settings field kept out of repr is a secret."""
-    return {
+    """Every Settings field kept out of repr is a secret, and so is a password in the
+    database URL."""
+    found = {
         value
         for f in dataclasses.fields(settings)
         if not f.repr and isinstance(value := getattr(settings, f.name), str) and value
     }
+    if "://" in settings.db and (password := urlsplit(settings.db).password):
+        found.add(password)
+    return found
 
 
 def configure(settings: Settings, stream: IO[str] | None = None) -> logging.Handler:

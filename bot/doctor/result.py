@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from bot.config import Settings
+from bot.logs import configured_secrets
 from bot.store.base import Store
 
 OK, PROBLEM, OFF = "ok", "problem", "not configured"
@@ -40,19 +41,9 @@ Check = Callable[[Settings, Store | None], Awaitable[list[Result]]]
 
 
 def secret_values(settings: Settings) -> list[str]:
-    """Every value that must never be printed: the fields Settings keeps out of its repr,
-    and a password in the database URL."""
-    found = [
-        getattr(settings, f.name)
-        for f in dataclasses.fields(settings)
-        if not f.repr and getattr(settings, f.name)
-    ]
-    if "://" in settings.db:
-        password = urlsplit(settings.db).password
-        if password:
-            found.append(password)
-    # Longest first, so a secret containing another is removed whole.
-    return sorted({s for s in found if len(s) >= 4}, key=len, reverse=True)
+    """Every value that must never be printed (as the logs redact them), longest first, so a
+    secret containing another is removed whole."""
+    return sorted({s for s in configured_secrets(settings) if len(s) >= 4}, key=len, reverse=True)
 
 
 def redact(text: str, secrets: Iterable[str]) -> str:

@@ -111,6 +111,18 @@ async def _login(settings: Settings, store: Store) -> Result:
     return ok(NAME, detail)
 
 
+async def _fetch(method: str, url: str, **options: Any) -> tuple[int, Any]:
+    """The status and JSON body ({} when there's none) of one request."""
+    async with (
+        aiohttp.ClientSession(timeout=HTTP_TIMEOUT) as http,
+        http.request(method, url, **options) as response,
+    ):
+        try:
+            return response.status, await response.json(content_type=None)
+        except ValueError:
+            return response.status, {}
+
+
 async def _refresh(
     settings: Settings, token: dict[str, Any], seeded: bool
 ) -> dict[str, Any] | Result:
@@ -126,15 +138,7 @@ async def _refresh(
         headers["Authorization"] = "Basic " + base64.b64encode(pair).decode()
     url = urljoin(settings.spotify_accounts_url.rstrip("/") + "/", "api/token")
     try:
-        async with (
-            aiohttp.ClientSession(timeout=HTTP_TIMEOUT) as http,
-            http.post(url, data=form, headers=headers) as response,
-        ):
-            status = response.status
-            try:
-                body = await response.json(content_type=None)
-            except ValueError:
-                body = {}
+        status, body = await _fetch("POST", url, data=form, headers=headers)
     except (aiohttp.ClientError, TimeoutError) as exc:
         return problem(
             NAME,
@@ -176,15 +180,7 @@ async def _me(settings: Settings, access: str) -> dict[str, Any] | Result:
     """GET /v1/me with the fresh token: the account the bot publishes as."""
     url = urljoin(settings.spotify_api_url.rstrip("/") + "/", "me")
     try:
-        async with (
-            aiohttp.ClientSession(timeout=HTTP_TIMEOUT) as http,
-            http.get(url, headers={"Authorization": f"Bearer {access}"}) as response,
-        ):
-            status = response.status
-            try:
-                body = await response.json(content_type=None)
-            except ValueError:
-                body = {}
+        status, body = await _fetch("GET", url, headers={"Authorization": f"Bearer {access}"})
     except (aiohttp.ClientError, TimeoutError) as exc:
         return problem(
             NAME,

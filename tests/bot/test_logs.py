@@ -145,6 +145,16 @@ def test_text_format():
     assert stream.getvalue() == "INFO setlist.test: token [redacted]\n"
 
 
+def test_the_database_password_is_a_configured_secret():
+    password = fresh()
+    url = f"postgresql://setlist:{password}@db:5432/setlist"
+    with captured_logs(Settings(db=url), level="INFO", fmt="text") as stream:
+        log.info("connecting to %s", url)
+    assert stream.getvalue() == (
+        "INFO setlist.test: connecting to postgresql://setlist:[redacted]@db:5432/setlist\n"
+    )
+
+
 def test_a_bad_format_string_is_still_redacted():
     secret = fresh("xoxb-")
     record = log.makeRecord(log.name, logging.INFO, __file__, 1, "%d tracks", (secret,), None)
