@@ -10,7 +10,7 @@ import tempfile
 from pathlib import Path
 
 from bot.config import Settings
-from bot.doctor.result import Result, ok, problem, where
+from bot.doctor.result import Result, off, ok, problem, where
 from bot.errors import ConfigError, SetlistError
 from bot.secrets import KEY_FILE, Vault
 from bot.spotify.auth import TOKEN_SECRET
@@ -125,6 +125,15 @@ async def secrets(settings: Settings, store: Store | None) -> list[Result]:
     key, source = settings.secret_key, "SETLIST_SECRET_KEY"
     sealed = await store.get_secret(TOKEN_SECRET) if store is not None else None
     if not key:
+        needed = sealed or settings.spotify_client_id or settings.slack_client_id
+        if is_server(settings.db) and not needed:
+            return [
+                off(
+                    name,
+                    "SETLIST_SECRET_KEY is not set; nothing needs it yet. Set it (the same in "
+                    f"every process) before Spotify or Slack OAuth: {MAKE_KEY}",
+                )
+            ]
         if is_server(settings.db):
             return [
                 problem(

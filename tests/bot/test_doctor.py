@@ -391,3 +391,17 @@ async def test_checks_run_at_once_each_within_its_time_limit(services: Services,
     assert "✗ discord" in text and "✗ slack" in text and "no answer within 0.5 s" in text
     assert "✓ spotify" in text and "✓ anthropic" in text
     assert elapsed < 1.5, f"the checks ran one after another ({elapsed:.1f} s)"
+
+
+async def test_postgresql_without_a_secret_key(doctor, monkeypatch, postgres_url: str):
+    """No key is only a problem once something must be stored encrypted."""
+    monkeypatch.setenv("SETLIST_DATABASE_URL", postgres_url)
+    monkeypatch.delenv("SETLIST_SECRET_KEY")
+    report = await doctor()
+    assert report.code == 1 and report.line("secrets").startswith("✗ secrets"), report.out
+    assert "SETLIST_SECRET_KEY" in report.line("secrets")
+    for name in ("SPOTIFY_CLIENT_ID", "SPOTIFY_REFRESH_TOKEN"):
+        monkeypatch.delenv(name)
+    report = await doctor()
+    assert report.line("secrets").startswith("– secrets"), report.out
+    assert "nothing needs it yet" in report.line("secrets")
