@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
-from bot import messages
+from bot import leases, messages
 from bot.catalog.index import Catalog
 from bot.commands import Command, parse_command, parse_line
 from bot.errors import SetlistError
@@ -66,6 +67,7 @@ class Setlist:
         self.publisher = publisher  # None: Spotify isn't configured
         self.tempo: list[TempoSource] = tempo_sources(catalog)
         self._locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+        self.instance = uuid.uuid4().hex  # holds leases on behalf of this process
 
     async def handle(self, event: Event) -> AsyncIterator[Reply]:
         try:
@@ -109,12 +111,13 @@ class Setlist:
             async for r in handler(self, ctx, command):
                 yield r
             return
-        # Rounds in one channel run one at a time; votes don't wait for them (the store
+        # Rounds in one channel run one at a time, in this process (the lock) and among
+        # every process on the database (the lease); votes don't wait for them (the store
         # applies each atomically and a round re-checks the state it lands on).
         lock = self._locks.get(ctx.key)
         if lock is None:
             lock = self._locks[ctx.key] = asyncio.Lock()
-        async with lock:
+        async with lock, leases.held(self.store, f"round:{ctx.key}", self.instance):
             async for r in handler(self, ctx, command):
                 yield r
 

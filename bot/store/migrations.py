@@ -60,6 +60,10 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE versions ADD COLUMN rules_before TEXT;
     """,
+    # 4: leases, so processes sharing the database plan one round per channel at a time
+    """
+    CREATE TABLE leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, until REAL NOT NULL);
+    """,
 )
 
 # PostgreSQL starts at SQLite's version 3 schema; a database is at max(schema_version.version).
@@ -121,6 +125,12 @@ POSTGRES: tuple[str, ...] = (
     );
     CREATE TABLE grounding (
         query text PRIMARY KEY, result text NOT NULL, at double precision NOT NULL
+    );
+    """,
+    # 2: leases, so processes sharing the database plan one round per channel at a time
+    """
+    CREATE TABLE leases (
+        name text PRIMARY KEY, holder text NOT NULL, until double precision NOT NULL
     );
     """,
 )

@@ -100,3 +100,21 @@ class SideTables:
             result,
             time.time(),
         )
+
+    async def lease(self, name: str, holder: str, seconds: float) -> bool:
+        now = time.time()
+        status = await self._read(
+            lambda con: con.execute(
+                "INSERT INTO leases VALUES ($1, $2, $3) ON CONFLICT (name) DO UPDATE SET "
+                "holder = excluded.holder, until = excluded.until "
+                "WHERE leases.until < $4 OR leases.holder = excluded.holder",
+                name,
+                holder,
+                now + seconds,
+                now,
+            )
+        )
+        return status == "INSERT 0 1"
+
+    async def release(self, name: str, holder: str) -> None:
+        await self._one("DELETE FROM leases WHERE name = $1 AND holder = $2", name, holder)

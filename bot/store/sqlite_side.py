@@ -97,3 +97,18 @@ class SideTables:
             await db.execute(
                 "INSERT OR REPLACE INTO grounding VALUES (?, ?, ?)", (query, result, time.time())
             )
+
+    async def lease(self, name: str, holder: str, seconds: float) -> bool:
+        now = time.time()
+        async with self._tx() as db:
+            cursor = await db.execute(
+                "INSERT INTO leases VALUES (?, ?, ?) ON CONFLICT (name) DO UPDATE SET "
+                "holder = excluded.holder, until = excluded.until "
+                "WHERE leases.until < ? OR leases.holder = excluded.holder",
+                (name, holder, now + seconds, now),
+            )
+            return cursor.rowcount == 1
+
+    async def release(self, name: str, holder: str) -> None:
+        async with self._tx() as db:
+            await db.execute("DELETE FROM leases WHERE name = ? AND holder = ?", (name, holder))

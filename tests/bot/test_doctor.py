@@ -21,6 +21,7 @@ from bot.catalog.index import Catalog
 from bot.cli import main
 from bot.config import Settings
 from bot.doctor import diagnose
+from bot.store.migrations import POSTGRES
 from tests.fakes.anthropic_api import KEY as ANTHROPIC_KEY
 from tests.fakes.anthropic_api import FakeAnthropic
 from tests.fakes.discord_api import FakeDiscord, Spec
@@ -328,7 +329,7 @@ async def test_postgresql_database(doctor, monkeypatch, postgres_url: str):
     report = await doctor()
     assert report.code == 0, report.out
     assert report.line("database").startswith("✓ database")
-    assert "schema version 1 (current), 0 sessions" in report.line("database")
+    assert f"schema version {len(POSTGRES)} (current), 0 sessions" in report.line("database")
 
 
 def test_an_unwritable_database_folder(tmp_path: Path):

@@ -176,3 +176,16 @@ def test_moved_rules_applies_only_the_step():
     # undo of an unban brings the artist back, once
     assert moved_rules(["C"], ["C"], ["C", "D"]) == ["C", "D"]
     assert moved_rules(["c", "D"], ["C"], ["C", "D"]) == ["c", "D"]
+
+
+async def test_leases_exclude_other_holders_until_released_or_lapsed(backend: Store):
+    assert await backend.lease("round:a", "p1", 30)
+    assert not await backend.lease("round:a", "p2", 30)
+    assert await backend.lease("round:a", "p1", 30)  # the holder renews
+    assert await backend.lease("round:b", "p2", 30)  # another name is free
+    await backend.release("round:a", "p2")  # not the holder: nothing happens
+    assert not await backend.lease("round:a", "p2", 30)
+    await backend.release("round:a", "p1")
+    assert await backend.lease("round:a", "p2", 0.05)
+    await asyncio.sleep(0.1)  # p2 died without releasing: the lease lapses
+    assert await backend.lease("round:a", "p1", 30)
