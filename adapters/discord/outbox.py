@@ -67,7 +67,7 @@ class Editor:
                 channel = self.bot.get_partial_messageable(channel_of(key))
                 try:
                     await channel.get_partial_message(message_id).edit(
-                        embed=render.track_embed(track)
+                        embed=render.track_embed(track), allowed_mentions=render.NO_MENTIONS
                     )
                 except Exception as exc:  # deleted, no access, shutting down: give up on it
                     log.warning("editing message %s failed: %r", message_id, exc)

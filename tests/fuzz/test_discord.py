@@ -357,7 +357,13 @@ def member_acts(draw: st.DrawFn, live: Live):
             st.sampled_from(("setlist:more:1", "setlist:undo:1", "setlist:publish:7"))
             | st.text(max_size=CUSTOM_ID)
         )
-        return fake.click(member, target, custom_id), TEMPLATE.fullmatch(custom_id) is not None
+        # Discord only delivers clicks on buttons the message shows; discord.py leaves any
+        # other custom id unanswered (the fake lets us send them anyway).
+        shown = {
+            c.get("custom_id") for row in target["components"] for c in row.get("components", [])
+        }
+        answered = TEMPLATE.fullmatch(custom_id) is not None and custom_id in shown
+        return fake.click(member, target, custom_id), answered
     sub = draw(st.sampled_from(("ban", "unban")))
     return fake.autocomplete(member, live.thread, sub, text[:100]), True
 
