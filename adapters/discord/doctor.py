@@ -9,7 +9,7 @@ import aiohttp
 
 from bot.config import Settings
 from bot.doctor import Result
-from bot.doctor.result import off, ok, problem, where
+from bot.doctor.result import off, ok, problem, unreachable
 from bot.store.base import Store
 
 NAME = "discord"
@@ -57,13 +57,7 @@ async def check(settings: Settings, store: Store | None) -> list[Result]:
             if status != 200 or not isinstance(app, dict):
                 return [_trouble(status, "GET /applications/@me")]
     except (aiohttp.ClientError, TimeoutError) as exc:
-        return [
-            problem(
-                NAME,
-                f"can't reach Discord at {where(base)} ({exc.__class__.__name__})",
-                "check the network, and DISCORD_API_URL if you set it",
-            )
-        ]
+        return [unreachable(NAME, "Discord", base, exc, "DISCORD_API_URL")]
     return [_verdict(settings, me, app)]
 
 

@@ -9,7 +9,7 @@ from adapters.slack.app import SCOPES, web_client
 from adapters.slack.app import check as mode_check
 from bot.config import Settings
 from bot.doctor import Result
-from bot.doctor.result import off, ok, problem, where
+from bot.doctor.result import off, ok, problem, unreachable
 from bot.errors import ConfigError
 from bot.store.base import Store
 
@@ -56,18 +56,13 @@ async def _bot(settings: Settings) -> Result:
         return problem(NAME, "SLACK_BOT_TOKEN is not set", BOT_TOKEN_FIX)
     if not token.startswith("xoxb-"):
         return problem(NAME, "SLACK_BOT_TOKEN is not a bot token (xoxb-…)", BOT_TOKEN_FIX)
-    base = where(settings.slack_api_url)
     try:
         answer = await web_client(token, settings.slack_api_url).auth_test()
     except SlackApiError as exc:
         error = exc.response.get("error", "error")
         return problem(NAME, f"Slack refused SLACK_BOT_TOKEN ({error})", BOT_TOKEN_FIX)
     except (aiohttp.ClientError, TimeoutError) as exc:
-        return problem(
-            NAME,
-            f"can't reach Slack at {base} ({exc.__class__.__name__})",
-            "check the network, and SLACK_API_URL if you set it",
-        )
+        return unreachable(NAME, "Slack", settings.slack_api_url, exc, "SLACK_API_URL")
     detail = (
         f"workspace {answer.get('team', '?')} ({answer.get('team_id', '?')}), bot user "
         f"{answer.get('user', '?')} ({answer.get('user_id', '?')})"
@@ -100,11 +95,7 @@ async def _socket_mode(settings: Settings) -> Result:
         error = exc.response.get("error", "error")
         return problem(name, f"Slack refused SLACK_APP_TOKEN ({error})", APP_TOKEN_FIX)
     except (aiohttp.ClientError, TimeoutError) as exc:
-        return problem(
-            name,
-            f"can't reach Slack at {where(settings.slack_api_url)} ({exc.__class__.__name__})",
-            "check the network, and SLACK_API_URL if you set it",
-        )
+        return unreachable(name, "Slack", settings.slack_api_url, exc, "SLACK_API_URL")
     try:
         mode_check(settings, http=False)
     except ConfigError as exc:

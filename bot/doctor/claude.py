@@ -7,7 +7,7 @@ import importlib
 from typing import Any
 
 from bot.config import MODEL, Settings
-from bot.doctor.result import Result, off, ok, problem, where
+from bot.doctor.result import Result, off, ok, problem, unreachable, where
 from bot.store.base import Store
 
 NAME = "anthropic"
@@ -73,13 +73,7 @@ async def check(settings: Settings, store: Store | None) -> list[Result]:
                 )
             ]
         except anthropic.APIConnectionError as exc:  # APITimeoutError too
-            return [
-                problem(
-                    NAME,
-                    f"can't reach Anthropic at {base} ({exc.__class__.__name__})",
-                    "check the network, and ANTHROPIC_BASE_URL if you set it",
-                )
-            ]
+            return [unreachable(NAME, "Anthropic", base, exc, "ANTHROPIC_BASE_URL")]
     detail = f"{info.id} ({info.display_name}) answers with this key"
     if info.lifecycle == "retired":
         return [problem(NAME, f"{info.id} is retired: requests naming it fail", f"set {MODELS}")]

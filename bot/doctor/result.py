@@ -32,6 +32,15 @@ def problem(check: str, detail: str, fix: str) -> Result:
     return Result(check, PROBLEM, detail, fix)
 
 
+def unreachable(check: str, service: str, url: str, exc: BaseException, setting: str) -> Result:
+    """The service didn't answer at all: name where we looked and the setting that says so."""
+    return problem(
+        check,
+        f"can't reach {service} at {where(url)} ({exc.__class__.__name__})",
+        f"check the network, and {setting} if you set it",
+    )
+
+
 def off(check: str, detail: str) -> Result:
     return Result(check, OFF, detail)
 

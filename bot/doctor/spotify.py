@@ -17,7 +17,7 @@ from urllib.parse import urljoin
 import aiohttp
 
 from bot.config import Settings
-from bot.doctor.result import Result, off, ok, problem, where
+from bot.doctor.result import Result, off, ok, problem, unreachable
 from bot.errors import ConfigError
 from bot.secrets import Vault
 from bot.spotify.auth import (
@@ -140,11 +140,7 @@ async def _refresh(
     try:
         status, body = await _fetch("POST", url, data=form, headers=headers)
     except (aiohttp.ClientError, TimeoutError) as exc:
-        return problem(
-            NAME,
-            f"can't reach Spotify's accounts service at {where(url)} ({exc.__class__.__name__})",
-            "check the network, and SPOTIFY_ACCOUNTS_URL if you set it",
-        )
+        return unreachable(NAME, "Spotify's accounts service", url, exc, "SPOTIFY_ACCOUNTS_URL")
     if status == 200 and isinstance(body, dict) and body.get("access_token"):
         return body
     error = body.get("error") if isinstance(body, dict) else None
@@ -182,11 +178,7 @@ async def _me(settings: Settings, access: str) -> dict[str, Any] | Result:
     try:
         status, body = await _fetch("GET", url, headers={"Authorization": f"Bearer {access}"})
     except (aiohttp.ClientError, TimeoutError) as exc:
-        return problem(
-            NAME,
-            f"can't reach the Spotify Web API at {where(url)} ({exc.__class__.__name__})",
-            "check the network, and SPOTIFY_API_URL if you set it",
-        )
+        return unreachable(NAME, "the Spotify Web API", url, exc, "SPOTIFY_API_URL")
     if status == 200 and isinstance(body, dict):
         return body
     message = ((body or {}).get("error") or {}) if isinstance(body, dict) else {}
