@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from bot import rules
 from bot.catalog.index import merge
@@ -138,6 +139,35 @@ def moods_from_features(
     return tuple(dict.fromkeys(moods))
 
 
+# Spotify's audio features, as both formats carry them (in their own case)
+FEATURES = ("energy", "valence", "danceability", "acousticness", "tempo", "instrumentalness")
+
+
+def _audio(
+    row: dict[str, str],
+    column: Callable[[str], str],
+    genres: tuple[str, ...],
+    tags: tuple[str, ...],
+) -> dict[str, Any]:
+    """Tempo, energy, vocals and moods from Spotify's audio-feature columns, which each format
+    names in its own case (`column` turns "energy" into the file's own name)."""
+    f = {name: _float(row.get(column(name))) for name in FEATURES}
+    instrumental = f["instrumentalness"]
+    return {
+        "moods": moods_from_features(
+            f["energy"], f["valence"], f["danceability"], f["acousticness"], genres, tags
+        ),
+        "tempo": f["tempo"],
+        "energy": f["energy"],
+        "vocals": None if instrumental is None else instrumental < 0.5,
+    }
+
+
+def _popularity(text: str | None) -> int:
+    value = _float(text)
+    return int(value) if value is not None else 50
+
+
 def _words(name: str) -> tuple[str, ...]:
     return tuple(w for w in rules.fold(name).split() if w not in STOPWORDS and len(w) > 2)
 
@@ -153,29 +183,16 @@ def _tidytuesday(reader: csv.DictReader[str]) -> Iterator[CatalogTrack]:
         )
         genres = tuple(dict.fromkeys(g for g in genres if g))
         tags = _words(row.get("playlist_name", ""))
-        energy = _float(row.get("energy"))
-        instrumental = _float(row.get("instrumentalness"))
-        popularity = _float(row.get("track_popularity"))
         yield CatalogTrack(
             artists=(artist.strip(),),
             title=title.strip(),
             year=_year(row.get("track_album_release_date")),
             genres=genres,
-            moods=moods_from_features(
-                energy,
-                _float(row.get("valence")),
-                _float(row.get("danceability")),
-                _float(row.get("acousticness")),
-                genres,
-                tags,
-            ),
-            tempo=_float(row.get("tempo")),
-            energy=energy,
-            vocals=None if instrumental is None else instrumental < 0.5,
             uri=f"spotify:track:{row['track_id']}" if row.get("track_id") else None,
-            popularity=int(popularity) if popularity is not None else 50,
+            popularity=_popularity(row.get("track_popularity")),
             tags=tags,
             source="imported",
+            **_audio(row, str, genres, tags),
         )
 
 
@@ -189,26 +206,13 @@ def _exportify(reader: csv.DictReader[str]) -> Iterator[CatalogTrack]:
             f"spotify:track:{row['Spotify ID']}" if row.get("Spotify ID") else None
         )
         genres = tuple(g.strip() for g in (row.get("Genres") or "").split(",") if g.strip())
-        energy = _float(row.get("Energy"))
-        instrumental = _float(row.get("Instrumentalness"))
-        popularity = _float(row.get("Popularity"))
         yield CatalogTrack(
             artists=artists,
             title=title.strip(),
             year=_year(row.get("Album Release Date") or row.get("Release Date")),
             genres=genres,
-            moods=moods_from_features(
-                energy,
-                _float(row.get("Valence")),
-                _float(row.get("Danceability")),
-                _float(row.get("Acousticness")),
-                genres,
-                (),
-            ),
-            tempo=_float(row.get("Tempo")),
-            energy=energy,
-            vocals=None if instrumental is None else instrumental < 0.5,
             uri=uri or None,
-            popularity=int(popularity) if popularity is not None else 50,
+            popularity=_popularity(row.get("Popularity")),
             source="imported",
+            **_audio(row, str.capitalize, genres, ()),
         )
