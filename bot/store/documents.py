@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 import json
+from typing import Any
 
 from bot import rules
 from bot.catalog.model import CatalogTrack
 from bot.session import Session
-from bot.store.base import Step
+from bot.store.base import Step, Usage, UsageRow
 
 
 def encode(session: Session) -> str:
@@ -43,6 +44,32 @@ def moved(
     before, after = (left, found) if delta < 0 else (found, left)
     session.banned = rules.moved(rules_now, before, after)
     return Step(session, label)
+
+
+# Token totals per channel and model: the same SQL on every backend.
+USAGE_TOTALS = (
+    "SELECT channel, model, count(*), sum(input_tokens), sum(cache_read_tokens), "
+    "sum(cache_write_tokens), sum(output_tokens) FROM usage "
+    "GROUP BY channel, model ORDER BY channel, model"
+)
+
+
+def usage_row(channel: str, at: float, usage: Usage) -> tuple[str, float, str, int, int, int, int]:
+    """A planner call's row in the usage table, in column order."""
+    return (
+        channel,
+        at,
+        usage.model,
+        usage.input_tokens,
+        usage.cache_read_tokens,
+        usage.cache_write_tokens,
+        usage.output_tokens,
+    )
+
+
+def usage_totals(rows: list[Any]) -> list[UsageRow]:
+    # PostgreSQL sums bigints as numeric: back to int
+    return [UsageRow(r[0], r[1], *(int(n) for n in r[2:])) for r in rows]
 
 
 def catalog_row(track: CatalogTrack) -> tuple[str, str]:

@@ -8,6 +8,7 @@ from typing import Any
 
 import asyncpg
 
+from bot.store import documents
 from bot.store.base import Usage, UsageRow
 
 
@@ -47,24 +48,13 @@ class SideTables:
     async def record_usage(self, channel: str, usage: Usage) -> None:
         await self._one(
             "INSERT INTO usage VALUES ($1, $2, $3, $4, $5, $6, $7)",
-            channel,
-            time.time(),
-            usage.model,
-            usage.input_tokens,
-            usage.cache_read_tokens,
-            usage.cache_write_tokens,
-            usage.output_tokens,
+            *documents.usage_row(channel, time.time(), usage),
         )
 
     async def usage(self) -> list[UsageRow]:
-        rows = await self._read(
-            lambda con: con.fetch(
-                "SELECT channel, model, count(*), sum(input_tokens), sum(cache_read_tokens), "
-                "sum(cache_write_tokens), sum(output_tokens) FROM usage "
-                "GROUP BY channel, model ORDER BY channel, model"
-            )
+        return documents.usage_totals(
+            await self._read(lambda con: con.fetch(documents.USAGE_TOTALS))
         )
-        return [UsageRow(*(r[0], r[1], *(int(n) for n in r[2:]))) for r in rows]
 
     async def get_secret(self, name: str) -> str | None:
         return await self._read(

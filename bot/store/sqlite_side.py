@@ -8,6 +8,7 @@ from contextlib import AbstractAsyncContextManager
 
 import aiosqlite
 
+from bot.store import documents
 from bot.store.base import Usage, UsageRow
 
 
@@ -44,27 +45,13 @@ class SideTables:
         async with self._tx() as db:
             await db.execute(
                 "INSERT INTO usage VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (
-                    channel,
-                    time.time(),
-                    usage.model,
-                    usage.input_tokens,
-                    usage.cache_read_tokens,
-                    usage.cache_write_tokens,
-                    usage.output_tokens,
-                ),
+                documents.usage_row(channel, time.time(), usage),
             )
 
     async def usage(self) -> list[UsageRow]:
         async with self._lock:
-            rows = await (
-                await self._db.execute(
-                    "SELECT channel, model, count(*), sum(input_tokens), sum(cache_read_tokens), "
-                    "sum(cache_write_tokens), sum(output_tokens) FROM usage "
-                    "GROUP BY channel, model ORDER BY channel, model"
-                )
-            ).fetchall()
-        return [UsageRow(*r) for r in rows]
+            rows = await (await self._db.execute(documents.USAGE_TOTALS)).fetchall()
+        return documents.usage_totals(rows)
 
     async def get_secret(self, name: str) -> str | None:
         async with self._lock:

@@ -189,3 +189,16 @@ async def test_leases_exclude_other_holders_until_released_or_lapsed(backend: St
     assert await backend.lease("round:a", "p2", 0.05)
     await asyncio.sleep(0.1)  # p2 died without releasing: the lease lapses
     assert await backend.lease("round:a", "p1", 30)
+
+
+async def test_usage_totals_per_channel_and_model(backend: Store):
+    from bot.store.base import Usage, UsageRow
+
+    await backend.record_usage("console:a", Usage("m1", 10, 2, 3, 4))
+    await backend.record_usage("console:a", Usage("m1", 1, 1, 1, 1))
+    await backend.record_usage("console:b", Usage("m2", 5))
+    assert await backend.usage() == [
+        UsageRow("console:a", "m1", 2, 11, 3, 4, 5),
+        UsageRow("console:b", "m2", 1, 5, 0, 0, 0),
+    ]
+    assert all(type(n) is int for row in await backend.usage() for n in row[2:])
