@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import sqlite3
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -201,4 +202,5 @@ async def test_usage_totals_per_channel_and_model(backend: Store):
         UsageRow("console:a", "m1", 2, 11, 3, 4, 5),
         UsageRow("console:b", "m2", 1, 5, 0, 0, 0),
     ]
-    assert all(type(n) is int for row in await backend.usage() for n in row[2:])
+    totals = [n for row in await backend.usage() for n in dataclasses.astuple(row)[2:]]
+    assert all(type(n) is int for n in totals)
