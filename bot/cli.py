@@ -110,8 +110,7 @@ def parser() -> argparse.ArgumentParser:
     return top
 
 
-async def run(args: argparse.Namespace) -> int:
-    settings = Settings.from_env(db=args.db)
+async def run(args: argparse.Namespace, settings: Settings) -> int:
     if args.command == "health":  # one stat(), no store: the container checks every 30 s
         healthy, message = check(heartbeat_path(settings), args.max_age)
         print(message, file=sys.stdout if healthy else sys.stderr)
@@ -243,8 +242,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         # SETLIST_LOG_FORMAT/LEVEL, with every configured secret redacted, before anything logs
-        configure_logs(Settings.from_env(db=getattr(args, "db", None)))
-        return asyncio.run(run(args))
+        settings = Settings.from_env(db=getattr(args, "db", None))
+        configure_logs(settings)
+        return asyncio.run(run(args, settings))
     except SetlistError as exc:
         print(f"setlist: {exc}", file=sys.stderr)
         return 1
