@@ -49,6 +49,12 @@ def room(session: Session) -> int:
     return max(0, session.target_length - len(session.live()))
 
 
+def freed_since(now: Session, planned: Session) -> int:
+    """Room that opened after the planner saw the session: tracks dropped while it planned,
+    which the round it made can't fill."""
+    return max(0, room(now) - room(planned))
+
+
 def grow(session: Session) -> int | None:
     """Make room on a full list; returns the old length, or None if already at the cap."""
     old = session.target_length

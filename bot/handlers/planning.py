@@ -28,6 +28,11 @@ def posted(session: Session, notes: list[str], fresh: bool = True) -> RoundPoste
     )
 
 
+def landed(session: Session, added: int, late: int = 0) -> list[str]:
+    """What to say about how full the list is after a round added `added` tracks."""
+    return messages.round_notes(added, session.target_length, len(session.tracks), late)
+
+
 async def active(app: Setlist, ctx: Context) -> Session:
     session = await app.store.active_session(ctx.key)
     if session is None:
@@ -59,7 +64,7 @@ async def new(app: Setlist, ctx: Context, cmd: Command) -> AsyncIterator[Reply]:
     added = session.next_round(proposed.tracks)
     await app.store.start_session(session, f"new playlist by {ctx.member.name}")
     notes = [messages.started(cmd.text, ctx.member.name), *proposed.notes]
-    notes += messages.round_notes(len(added), session.target_length, len(session.tracks))
+    notes += landed(session, len(added))
     yield posted(session, notes)
 
 
@@ -79,15 +84,14 @@ async def more(app: Setlist, ctx: Context, cmd: Command) -> AsyncIterator[Reply]
 
     def change(s: Session) -> str:
         s.target_length = max(s.target_length, snapshot.target_length)
-        late.append(max(0, rounds.room(s) - rounds.room(snapshot)))  # votes while it planned
+        late.append(rounds.freed_since(s, snapshot))
         added.extend(s.next_round(proposed.tracks))
         return f"round {s.round_no} (more, asked by {ctx.member.name})"
 
     step = await app.store.update(ctx.key, change)
     if step is None:
         raise UserError(messages.no_session())
-    size = len(step.session.tracks)
-    notes += messages.round_notes(len(added), step.session.target_length, size, late[-1])
+    notes += landed(step.session, len(added), late[-1])
     yield posted(step.session, notes)
 
 
@@ -106,7 +110,7 @@ async def refine(app: Setlist, ctx: Context, cmd: Command) -> AsyncIterator[Repl
     def change(s: Session) -> str:
         s.requests.append(request)
         rounds.retire_conflicts(s, exclusions, cmd.text)
-        late.append(max(0, rounds.room(s) - rounds.room(snapshot)))  # votes while it planned
+        late.append(rounds.freed_since(s, snapshot))
         added.extend(s.next_round(proposed.tracks))
         return f"{ctx.member.name}'s refinement “{messages.quote(cmd.text, 40)}”"
 
@@ -114,8 +118,7 @@ async def refine(app: Setlist, ctx: Context, cmd: Command) -> AsyncIterator[Repl
     if step is None:
         raise UserError(messages.no_session())
     notes = [messages.refined(cmd.text, ctx.member.name), *proposed.notes]
-    size = len(step.session.tracks)
-    notes += messages.round_notes(len(added), step.session.target_length, size, late[-1])
+    notes += landed(step.session, len(added), late[-1])
     yield posted(step.session, notes)
 
 
